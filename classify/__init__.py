@@ -1,0 +1,40 @@
+"""Understanding an email: its kind, the requester, the needs, and the sites to suggest.
+
+Pure functions over parsed email: nothing here reads mail, the database or the network.
+"""
+
+from classify.errors import ClassifyError, RuleError, SiteDirectoryError
+from classify.analyze import analyze, decide_kind
+from classify.rules import RuleSet, load_rules
+from classify.sites import RankingWeights, Site, SiteDirectory, load_sites, rank_sites
+from classify.types import (
+    Analysis,
+    EmailLike,
+    KindVerdict,
+    LabelScore,
+    Requester,
+    RuleResult,
+    Suggestion,
+)
+
+__all__ = [
+    "RankingWeights",
+    "RuleSet",
+    "Site",
+    "SiteDirectory",
+    "analyze",
+    "decide_kind",
+    "load_rules",
+    "load_sites",
+    "rank_sites",
+    "Analysis",
+    "ClassifyError",
+    "EmailLike",
+    "KindVerdict",
+    "LabelScore",
+    "Requester",
+    "RuleError",
+    "RuleResult",
+    "SiteDirectoryError",
+    "Suggestion",
+]

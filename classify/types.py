@@ -1,0 +1,152 @@
+"""The values classification reads and returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+KINDS = ("request", "notice", "reply", "auto_reply", "bounce", "other")
+SPECIALIZATIONS = (
+    "cit",
+    "co_responder",
+    "follow_up",
+    "mobile_crisis",
+    "dispatch",
+    "embedded_clinician",
+    "mh_liaison",
+)
+TOPICS = (
+    "data",
+    "homelessness",
+    "info_sharing",
+    "campus",
+    "rural",
+    "jail_diversion",
+    "substance_use",
+    "funding",
+)
+TA_TYPES = ("email", "call", "site_visit")
+AGENCY_TYPES = ("police", "sheriff", "campus", "behavioral_health", "government", "other")
+
+
+class EmailLike(Protocol):
+    """What classification needs from a parsed email (ingest.ParsedEmail has it)."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def from_name(self) -> str: ...
+    @property
+    def from_addr(self) -> str: ...
+    @property
+    def reply_to_addr(self) -> str: ...
+    @property
+    def sender_addr(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def body_text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class KindVerdict:
+    """The kind of an email and the reason for it."""
+
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who is asking. Empty strings where the email does not say."""
+
+    name: str = ""
+    title: str = ""
+    agency: str = ""
+    agency_type: str = ""
+    city: str = ""
+    state: str = ""
+    email: str = ""
+    phone: str = ""  # E.164, e.g. "+12175550143"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "agency": self.agency,
+            "agency_type": self.agency_type,
+            "city": self.city,
+            "state": self.state,
+            "email": self.email,
+            "phone": self.phone,
+        }
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One rule's verdict on one email: a hit or a miss, and why."""
+
+    rule: str
+    label: str
+    hit: bool
+    weight: float
+    matched: str  # the text that matched, "" on a miss
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "label": self.label,
+            "hit": self.hit,
+            "weight": self.weight,
+            "matched": self.matched,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    """A label's total score and whether it cleared its threshold."""
+
+    label: str
+    group: str  # specialization | topic | ta_type
+    score: float
+    threshold: float
+
+    @property
+    def accepted(self) -> bool:
+        return self.score >= self.threshold
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything classification concluded about one email."""
+
+    kind: KindVerdict
+    requester: Requester
+    specializations: tuple[str, ...] = ()  # primary first
+    topics: tuple[str, ...] = ()
+    ta_types: tuple[str, ...] = ()
+    contacted_sites: tuple[str, ...] = ()
+    summary: str = ""  # one paragraph of what they asked for
+    labels: tuple[LabelScore, ...] = ()
+    rule_results: tuple[RuleResult, ...] = ()
+    rules_version: str = ""
+    evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # label -> phrases
+
+    @property
+    def primary(self) -> str:
+        return self.specializations[0] if self.specializations else ""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One learning site suggested for a request, its rank, score and human reasons."""
+
+    site_id: str
+    rank: int
+    score: float
+    reasons: tuple[str, ...]

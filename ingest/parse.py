@@ -1,0 +1,124 @@
+"""Parse raw email bytes with mail-parser into a plain, typed ParsedEmail."""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import mailparser
+from inscriptis import get_text
+from inscriptis.model.config import ParserConfig
+
+from ingest.errors import ParseError
+
+_MSGID_RE = re.compile(r"<[^<>\s]+>")
+_HTML_CONFIG = ParserConfig(display_links=False, display_images=False)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An attachment's name, type and size (the bytes stay in the raw message)."""
+
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ParsedEmail:
+    """What the rest of the service needs to know about one email."""
+
+    sha256: str
+    message_id: str  # with angle brackets, "" when missing
+    subject: str
+    from_name: str
+    from_addr: str
+    to_addrs: tuple[str, ...]
+    reply_to_addr: str
+    sender_addr: str  # the Sender header: mail sent on someone's behalf
+    date: str  # ISO 8601, "" when missing or unreadable
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]  # oldest first, as in the header
+    headers: Mapping[str, str]  # lower-cased names, first occurrence, folded to one line
+    content_type: str  # top-level type, e.g. "multipart/report"
+    body_text: str  # text/plain, or the HTML converted to text
+    body_html: str  # "" when none
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    defects: tuple[str, ...] = field(default_factory=tuple)
+
+
+def message_ids(value: str) -> tuple[str, ...]:
+    """The <msg-id> tokens of a Message-ID, In-Reply-To or References header, in order."""
+    return tuple(_MSGID_RE.findall(value or ""))
+
+
+def html_to_text(html: str) -> str:
+    """Readable text from an HTML body, keeping paragraph and line breaks."""
+    return get_text(html, _HTML_CONFIG).strip("\n")
+
+
+def _first_address(pairs: object) -> tuple[str, str]:
+    if isinstance(pairs, list) and pairs:
+        name, addr = pairs[0]
+        return str(name or "").strip(), str(addr or "").strip().lower()
+    return "", ""
+
+
+def _header(headers: Mapping[str, object], name: str) -> str:
+    value = headers.get(name, "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return " ".join(str(value).split())
+
+
+def parse_email(raw: bytes) -> ParsedEmail:
+    """Parse one message. Never trusts the input: bad charsets degrade, they do not raise."""
+    if not raw or not raw.strip():
+        raise ParseError("empty message")
+    try:
+        parsed = mailparser.parse_from_bytes(raw)
+    except Exception as exc:  # mail-parser raises many types on hostile input
+        raise ParseError(f"mail-parser could not read the message: {exc}") from exc
+
+    message = parsed.message
+    headers = {name.lower(): _header(parsed.headers, name) for name in parsed.headers}
+    from_name, from_addr = _first_address(parsed.from_)
+    to_addrs = tuple(addr.lower() for _, addr in (parsed.to or []) if addr)
+    _, reply_to_addr = email.utils.parseaddr(headers.get("reply-to", ""))
+    _, sender_addr = email.utils.parseaddr(headers.get("sender", ""))
+
+    text_plain = "\n\n".join(part for part in parsed.text_plain if part.strip())
+    text_html = "\n".join(parsed.text_html)
+    body_text = text_plain if text_plain.strip() else html_to_text(text_html) if text_html else ""
+
+    attachments = tuple(
+        Attachment(
+            filename=str(item.get("filename") or ""),
+            content_type=str(item.get("mail_content_type") or ""),
+            size=len(item.get("payload") or ""),
+        )
+        for item in parsed.attachments
+    )
+    date = parsed.date.isoformat() if parsed.date else ""
+    return ParsedEmail(
+        sha256=hashlib.sha256(raw).hexdigest(),
+        message_id=(message_ids(headers.get("message-id", "")) or ("",))[0],
+        subject=" ".join((parsed.subject or "").split()),
+        from_name=from_name,
+        from_addr=from_addr,
+        to_addrs=to_addrs,
+        reply_to_addr=reply_to_addr.lower(),
+        sender_addr=sender_addr.lower(),
+        date=date,
+        in_reply_to=message_ids(headers.get("in-reply-to", "")),
+        references=message_ids(headers.get("references", "")),
+        headers=headers,
+        content_type=message.get_content_type(),
+        body_text=body_text,
+        body_html=text_html,
+        attachments=attachments,
+        defects=tuple(str(d) for d in parsed.defects_categories),
+    )

@@ -1,0 +1,102 @@
+"""The database seam: `connect(url)` gives a ready Store; Alembic owns the schema."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class StoreError(Exception):
+    """The database could not be reached, created or migrated."""
+
+
+@dataclass(frozen=True)
+class Store:
+    """An engine and its session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    # WAL lets the poller and a CLI reader work at once; foreign keys are off by default.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def connect(url: str, *, migrate: bool = True) -> Store:
+    """Open the database at `url` (any SQLAlchemy URL) and bring its schema up to date."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"not a database URL: {exc}") from exc
+    kwargs: dict[str, object] = {"future": True}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:"):
+            # One shared connection, or every session would see its own empty database.
+            kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+        else:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(parsed, **kwargs)  # type: ignore[arg-type]
+    except (SQLAlchemyError, ImportError) as exc:
+        raise StoreError(f"cannot open database: {exc}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    store = Store(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    if migrate:
+        upgrade(store)
+    return store
+
+
+def alembic_config(store: Store) -> AlembicConfig:
+    """An Alembic config bound to this store's engine (no alembic.ini needed)."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = store.engine
+    return cfg
+
+
+def upgrade(store: Store, revision: str = "head") -> None:
+    """Apply every pending migration."""
+    try:
+        command.upgrade(alembic_config(store), revision)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot migrate database: {exc}") from exc
+
+
+@contextlib.contextmanager
+def session_scope(store: Store) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any exception."""
+    session = store.session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
