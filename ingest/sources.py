@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,14 +53,23 @@ class Source(Protocol):
         ...
 
 
-def _too_large(name: str, folder: str, key: str, size: int, limit: int) -> FetchedMessage:
+def header_block(raw: bytes, limit: int = 20000) -> str:
+    """The header section of a raw message, bounded, as text."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    return head[:limit].decode("utf-8", "replace")
+
+
+def _too_large(
+    name: str, folder: str, key: str, size: int, limit: int, start: bytes
+) -> FetchedMessage:
     return FetchedMessage(
         source=name,
         folder=folder,
         source_key=key,
         raw=None,
         size=size,
-        refused=f"message is {size} bytes, over the {limit}-byte limit",
+        header_summary=header_block(start),
+        refused=f"message is over the {limit}-byte limit",
     )
 
 
@@ -93,22 +103,31 @@ class MaildirSource:
             keys = sorted(box.keys())
         except OSError as exc:
             raise SourceError(f"cannot list {self.path}: {exc}") from exc
+        seen = self._seen_keys() if self.mark_seen else set()
         for key in keys:
+            if key in seen:
+                continue
             try:
-                message = box.get_message(key)
-                if self.mark_seen and "S" in message.get_flags():
-                    continue
-                path = self.path / message.get_subdir() / box._lookup(key)  # noqa: SLF001
-                size = path.stat().st_size
-                if self.max_bytes and size > self.max_bytes:
-                    yield _too_large(self.name, "", key, size, self.max_bytes)
-                    continue
-                raw = path.read_bytes()
+                with box.get_file(key) as handle:
+                    # Read at most one byte past the cap: a huge file is never loaded whole.
+                    raw = handle.read(self.max_bytes + 1) if self.max_bytes else handle.read()
             except (KeyError, FileNotFoundError):
                 continue  # removed by someone else since listing
             except OSError as exc:
                 raise SourceError(f"cannot read {key} in {self.path}: {exc}") from exc
-            yield FetchedMessage(source=self.name, folder="", source_key=key, raw=raw, size=size)
+            if self.max_bytes and len(raw) > self.max_bytes:
+                yield _too_large(self.name, "", key, len(raw), self.max_bytes, raw)
+                continue
+            yield FetchedMessage(source=self.name, folder="", source_key=key, raw=raw, size=len(raw))
+
+    def _seen_keys(self) -> set[str]:
+        """Keys flagged S, read from cur/ file names (Maildir keeps flags after ":2,")."""
+        seen = set()
+        for name in os.listdir(self.path / "cur"):
+            key, _, info = name.partition(":")
+            if info.startswith("2,") and "S" in info[2:]:
+                seen.add(key)
+        return seen
 
     def acknowledge(self, messages: Sequence[FetchedMessage]) -> None:
         if not self.mark_seen:
@@ -153,7 +172,9 @@ class FileSource:
         for path in self.files:
             size = path.stat().st_size
             if self.max_bytes and size > self.max_bytes:
-                yield _too_large(self.name, "", path.name, size, self.max_bytes)
+                with path.open("rb") as handle:
+                    start = handle.read(64 * 1024)
+                yield _too_large(self.name, "", path.name, size, self.max_bytes, start)
                 continue
             yield FetchedMessage(
                 source=self.name, folder="", source_key=path.name, raw=path.read_bytes(), size=size

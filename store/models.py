@@ -137,18 +137,27 @@ class Classification(Base):
     __tablename__ = "classification"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("request.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     message_id: Mapped[int | None] = mapped_column(
-        ForeignKey("inbound_message.id", ondelete="SET NULL"), nullable=True
+        ForeignKey("inbound_message.id", ondelete="SET NULL"), nullable=True, index=True
     )
     rules_version: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20), default="")
+    # What this one message says (a reply may add needs or contacted sites to its request).
+    specializations: Mapped[list[Any]] = mapped_column(default=list)
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    ta_types: Mapped[list[Any]] = mapped_column(default=list)
+    contacted_sites: Mapped[list[Any]] = mapped_column(default=list)
+    requester: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # [{"label": "co_responder", "kind": "specialization", "score": 2.5}, ...]
     labels: Mapped[list[Any]] = mapped_column(default=list)
     # [{"rule": "...", "label": "...", "hit": true, "matched": "...", "reason": "..."}, ...]
     rule_results: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    request: Mapped[Request] = relationship(back_populates="classifications")
+    request: Mapped[Request | None] = relationship(back_populates="classifications")
 
 
 class SiteSuggestion(Base):

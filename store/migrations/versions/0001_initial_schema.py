@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 11:43:55.579574
+Create Date: 2026-11-28 11:52:39.263400
 """
 
 from alembic import op
@@ -146,9 +146,15 @@ def upgrade() -> None:
 
     op.create_table('classification',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=True),
     sa.Column('message_id', sa.Integer(), nullable=True),
     sa.Column('rules_version', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('specializations', sa.JSON(), nullable=False),
+    sa.Column('topics', sa.JSON(), nullable=False),
+    sa.Column('ta_types', sa.JSON(), nullable=False),
+    sa.Column('contacted_sites', sa.JSON(), nullable=False),
+    sa.Column('requester', sa.JSON(), nullable=False),
     sa.Column('labels', sa.JSON(), nullable=False),
     sa.Column('rule_results', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -157,6 +163,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('classification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_classification_message_id'), ['message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_classification_request_id'), ['request_id'], unique=False)
 
     op.create_table('site_contact',
@@ -184,6 +191,7 @@ def downgrade() -> None:
     op.drop_table('site_contact')
     with op.batch_alter_table('classification', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_classification_request_id'))
+        batch_op.drop_index(batch_op.f('ix_classification_message_id'))
 
     op.drop_table('classification')
     with op.batch_alter_table('inbound_message', schema=None) as batch_op:

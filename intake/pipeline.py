@@ -1,0 +1,390 @@
+"""The pipeline: fetch -> store raw -> parse -> kind -> thread -> classify -> rank -> record -> queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+import classify
+import notify
+from ingest import FetchedMessage, ParseError, ParsedEmail, Source, parse_email
+from ingest.sources import Cursor, header_block
+from intake.config import Settings
+from store import queries
+from store.db import Store, session_scope
+from store.models import (
+    Classification,
+    InboundMessage,
+    MessageStatus,
+    Request,
+    SiteContact,
+    SiteSuggestion,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+# Kinds that open a tracked record of their own.
+OPENS_REQUEST = ("request", "notice")
+_EMBEDDED_MSGID = re.compile(rb"^Message-ID:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass
+class PollReport:
+    """What one poll did, for the CLI and the logs."""
+
+    fetched: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    processed: int = 0
+    failed: int = 0
+    message_ids: list[int] = field(default_factory=list)  # rows this poll stored or processed
+
+
+@dataclass
+class Classifiers:
+    """The rules and site directory in force, reloaded when their files change."""
+
+    rules: classify.RuleSet
+    sites: classify.SiteDirectory
+
+    @property
+    def site_names(self) -> dict[str, str]:
+        return {site.id: site.name for site in self.sites.sites}
+
+
+def load_classifiers(settings: Settings) -> Classifiers:
+    """Load rules and sites; problems in single entries are logged, never fatal."""
+    rules = classify.load_rules(settings.rules_path)
+    sites = classify.load_sites(settings.sites_path)
+    for problem in (*rules.problems, *sites.problems):
+        log.warning("%s", problem)
+    return Classifiers(rules=rules, sites=sites)
+
+
+class Pipeline:
+    """Runs messages from a source through every stage, one transaction per message."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        classifiers: Classifiers,
+        *,
+        renderer: notify.Renderer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.classifiers = classifiers
+        self.renderer = renderer or notify.Renderer(
+            settings.notify.templates_dir, settings.notify.templates_override_dir
+        )
+
+    # -- stage 1: store raw, commit, then acknowledge -------------------------------------
+
+    def ingest(self, source: Source, *, notify_staff: bool = True, report: PollReport | None = None) -> PollReport:
+        """Fetch from the source and durably store every message before acknowledging it."""
+        report = report or PollReport()
+        with session_scope(self.store) as session:
+            cursors = {
+                state.folder: Cursor(state.uidvalidity, state.last_uid)
+                for state in queries.states_for(session, source.name)
+            }
+        batch: list[FetchedMessage] = []
+        for fetched in source.fetch(cursors):
+            report.fetched += 1
+            with session_scope(self.store) as session:
+                row, created = self._store_raw(session, fetched, notify_staff=notify_staff)
+                if fetched.uid is not None:
+                    state = queries.mailbox_state(session, fetched.source, fetched.folder)
+                    if state.uidvalidity != fetched.uidvalidity:
+                        state.uidvalidity, state.last_uid = fetched.uidvalidity, 0
+                    state.last_uid = max(state.last_uid, fetched.uid)
+            if created:
+                report.stored += 1
+                report.message_ids.append(row.id)
+                if row.status == MessageStatus.QUARANTINED:
+                    report.quarantined += 1
+            else:
+                report.duplicates += 1
+            batch.append(fetched)
+            if len(batch) >= self.settings.source.batch_size:
+                source.acknowledge(batch)
+                batch = []
+        if batch:
+            source.acknowledge(batch)
+        return report
+
+    def _store_raw(
+        self, session: Session, fetched: FetchedMessage, *, notify_staff: bool
+    ) -> tuple[InboundMessage, bool]:
+        raw = fetched.raw
+        sha = hashlib.sha256(raw if raw is not None else fetched.header_summary.encode()).hexdigest()
+        message_id = _header_message_id(raw if raw is not None else fetched.header_summary.encode())
+        row = InboundMessage(
+            dedupe_key=queries.dedupe_key(fetched.source, message_id, sha),
+            source=fetched.source,
+            folder=fetched.folder,
+            source_key=fetched.source_key,
+            uidvalidity=fetched.uidvalidity,
+            uid=fetched.uid,
+            message_id=message_id,
+            sha256=sha,
+            size=fetched.size,
+            raw=raw,
+            header_summary=fetched.header_summary[:20000],
+            notify=notify_staff,
+        )
+        if fetched.refused:
+            row.status = MessageStatus.QUARANTINED
+            row.error = fetched.refused
+        elif raw is not None and len(raw) > self.settings.source.max_message_bytes:
+            # A source without its own cap still never hands an oversize body to the parser.
+            row.status = MessageStatus.QUARANTINED
+            row.error = f"message is over the {self.settings.source.max_message_bytes}-byte limit"
+            row.raw = None
+            row.header_summary = header_block(raw)
+        return queries.save_raw(session, row)
+
+    # -- stages 2-8: process each stored message in its own transaction -------------------
+
+    def process_pending(self, *, statuses: Sequence[str] = (MessageStatus.RECEIVED,), report: PollReport | None = None) -> PollReport:
+        """Process every waiting message; one failure is recorded and the run goes on."""
+        report = report or PollReport()
+        with session_scope(self.store) as session:
+            ids = queries.pending_message_ids(session, statuses)
+        for message_id in ids:
+            if self.process_one(message_id):
+                report.processed += 1
+            else:
+                report.failed += 1
+            if message_id not in report.message_ids:
+                report.message_ids.append(message_id)
+        return report
+
+    def process_one(self, message_id: int) -> bool:
+        """Process one stored message; on any error keep it as failed with the reason."""
+        try:
+            with session_scope(self.store) as session:
+                message = session.get(InboundMessage, message_id)
+                if message is None or message.status not in (MessageStatus.RECEIVED, MessageStatus.FAILED):
+                    return True
+                message.attempts += 1
+                self._process(session, message)
+                message.status = MessageStatus.PROCESSED
+                message.error = ""
+                message.processed_at = utcnow()
+            return True
+        except ParseError as exc:
+            self._mark(message_id, MessageStatus.QUARANTINED, f"unreadable email: {exc}")
+            return False
+        except Exception as exc:  # one bad message must never stop the poller
+            log.exception("message %s failed", message_id)
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            self._mark(message_id, MessageStatus.FAILED, detail[:2000])
+            return False
+
+    def _mark(self, message_id: int, status: str, error: str) -> None:
+        with session_scope(self.store) as session:
+            message = session.get(InboundMessage, message_id)
+            if message is not None:
+                message.status = status
+                message.error = error
+                message.attempts = max(message.attempts, 1)
+
+    def _process(self, session: Session, message: InboundMessage) -> None:
+        if message.raw is None:
+            raise ParseError("no raw bytes stored")
+        parsed = parse_email(message.raw)  # stage 2
+        message.subject = parsed.subject[:500]
+        message.from_addr = parsed.from_addr[:320]
+
+        thread = queries.find_thread(  # stage 4 needs the thread before the kind is final
+            session,
+            message_ids=[*parsed.references, *parsed.in_reply_to],
+            subject=parsed.subject,
+            participants=[parsed.from_addr, parsed.reply_to_addr],
+            exclude_message=message.id,
+        )
+        analysis = classify.analyze(  # stages 3 and 5
+            parsed, self.classifiers.rules, self.classifiers.sites, known_thread=thread is not None
+        )
+        message.kind = analysis.kind.kind
+        message.kind_reason = analysis.kind.reason[:2000]
+        classification = record_classification(session, message, analysis)
+
+        if message.kind == "bounce":
+            bounced = queries.find_outbox_by_message_ids(
+                session, [m.decode() for m in _EMBEDDED_MSGID.findall(message.raw)]
+            )
+            message.bounced_outbox_id = bounced.id if bounced else None
+            if bounced is not None and bounced.request_id is not None:
+                message.request_id = bounced.request_id
+                classification.request_id = bounced.request_id
+            return
+        if message.kind in ("auto_reply", "other"):
+            if thread is not None and message.kind == "auto_reply":
+                message.request_id = thread.id  # kept with the request, but nobody is notified
+                classification.request_id = thread.id
+            return
+
+        if thread is not None:
+            request = thread
+            message.request_id = request.id
+            request.updated_at = utcnow()
+            self._record_contacts(session, request, analysis, message)
+            if analysis.contacted_sites:
+                request.contacted_sites = sorted({*request.contacted_sites, *analysis.contacted_sites})
+        elif message.kind in OPENS_REQUEST or message.kind == "reply":
+            # A reply to something we never stored is still somebody asking: track it.
+            request = self._open_request(session, message, parsed, analysis)
+        else:  # pragma: no cover - every kind is handled above
+            return
+
+        classification.request_id = request.id
+        if message.notify:  # stage 8; backfilled history never notifies staff
+            notify.queue_request_email(
+                session,
+                request,
+                message,
+                settings=self.settings.notify,
+                renderer=self.renderer,
+                site_names=self.classifiers.site_names,
+                evidence={k: list(v) for k, v in analysis.evidence.items()},
+            )
+
+    def _open_request(
+        self, session: Session, message: InboundMessage, parsed: ParsedEmail, analysis: classify.Analysis
+    ) -> Request:
+        who = analysis.requester
+        request = Request(
+            ref="pending",
+            kind="notice" if analysis.kind.kind == "notice" else "request",
+            subject=parsed.subject[:500],
+            summary=analysis.summary,
+            requester_name=who.name[:200],
+            requester_title=who.title[:200],
+            requester_agency=who.agency[:300],
+            requester_agency_type=who.agency_type[:40],
+            requester_city=who.city[:120],
+            requester_state=who.state[:4],
+            requester_email=(who.email or parsed.from_addr)[:320],
+            requester_phone=who.phone[:40],
+            primary_specialization=analysis.primary,
+            specializations=list(analysis.specializations),
+            topics=list(analysis.topics),
+            ta_types=list(analysis.ta_types),
+            contacted_sites=list(analysis.contacted_sites),
+            first_message_id=message.id,
+        )
+        session.add(request)
+        session.flush()
+        request.ref = queries.next_request_ref(request, (request.created_at or utcnow()).year)
+        message.request_id = request.id
+        load = queries.recent_suggestion_load(session)
+        for suggestion in classify.rank_sites(  # stage 6
+            analysis, self.classifiers.sites, self.settings.ranking, load
+        ):
+            session.add(
+                SiteSuggestion(
+                    request_id=request.id,
+                    rank=suggestion.rank,
+                    site_id=suggestion.site_id,
+                    score=suggestion.score,
+                    reasons=list(suggestion.reasons),
+                )
+            )
+        self._record_contacts(session, request, analysis, message)
+        session.flush()
+        session.refresh(request)
+        return request
+
+    def _record_contacts(
+        self, session: Session, request: Request, analysis: classify.Analysis, message: InboundMessage
+    ) -> None:
+        """A notice says the agency contacted a site directly; the program tracks that TA."""
+        if analysis.kind.kind != "notice":
+            return
+        known = {contact.site_id for contact in request.contacts}
+        for site_id in analysis.contacted_sites:
+            if site_id not in known:
+                session.add(SiteContact(request_id=request.id, site_id=site_id, message_id=message.id))
+
+    # -- the whole poll ---------------------------------------------------------------------
+
+    def poll(self, source: Source, *, notify_staff: bool = True) -> PollReport:
+        """Ingest new mail, then process everything waiting (including work a crash left)."""
+        report = self.ingest(source, notify_staff=notify_staff)
+        return self.process_pending(report=report)
+
+    def send_outbox(self, transport: notify.Transport | None = None) -> notify.SendReport:
+        """Deliver due outbox rows."""
+        transport = transport or notify.connect(self.settings.notify)
+        with session_scope(self.store) as session:
+            return notify.send_pending(
+                session,
+                transport,
+                sender=self.settings.notify.from_addr,
+                max_attempts=self.settings.notify.max_attempts,
+                retry_base_seconds=self.settings.notify.retry_base_seconds,
+            )
+
+    def run_digest(self, digest_date: dt.date, *, now: dt.datetime | None = None) -> object:
+        """Queue the digest for a day (once)."""
+        with session_scope(self.store) as session:
+            return notify.run_digest(
+                session,
+                digest_date=digest_date,
+                settings=self.settings.notify,
+                renderer=self.renderer,
+                site_names=self.classifiers.site_names,
+                now=now,
+            )
+
+
+def record_classification(
+    session: Session, message: InboundMessage, analysis: classify.Analysis
+) -> Classification:
+    """Keep what classification concluded about one message, with every rule's verdict."""
+    row = Classification(
+        message_id=message.id,
+        rules_version=analysis.rules_version,
+        kind=analysis.kind.kind,
+        specializations=list(analysis.specializations),
+        topics=list(analysis.topics),
+        ta_types=list(analysis.ta_types),
+        contacted_sites=list(analysis.contacted_sites),
+        requester=analysis.requester.as_dict(),
+        labels=[
+            {"label": s.label, "group": s.group, "score": s.score, "threshold": s.threshold}
+            for s in analysis.labels
+        ],
+        rule_results=[r.as_dict() for r in analysis.rule_results],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _header_message_id(raw: bytes) -> str:
+    """The Message-ID from the header block only, without a full parse (for the dedupe key)."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    head = re.sub(rb"\r?\n[ \t]+", b" ", head)  # unfold
+    match = _EMBEDDED_MSGID.search(head)
+    return match.group(1).decode("ascii", "replace")[:500] if match else ""
+
+
+def iter_messages(session: Session, ids: Sequence[int]) -> Iterator[InboundMessage]:
+    """Rows for ids, in the given order."""
+    for message_id in ids:
+        row = session.get(InboundMessage, message_id)
+        if row is not None:
+            yield row

@@ -1,0 +1,110 @@
+"""The long-running service: APScheduler jobs for polling, the outbox and the daily digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from pathlib import Path
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from intake.pipeline import load_classifiers
+from intake.wiring import App, build_source
+
+log = logging.getLogger(__name__)
+
+
+class FileWatch:
+    """Notices when the rules or site files change, so admins' edits apply without a restart."""
+
+    def __init__(self, *paths: Path) -> None:
+        self.paths = paths
+        self.seen = self._stamp()
+
+    def _stamp(self) -> tuple[float, ...]:
+        return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in self.paths)
+
+    def changed(self) -> bool:
+        stamp = self._stamp()
+        if stamp != self.seen:
+            self.seen = stamp
+            return True
+        return False
+
+
+class Jobs:
+    """The scheduled jobs; each one logs and survives its own failures."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.watch = FileWatch(app.settings.rules_path, app.settings.sites_path)
+
+    def poll(self) -> None:
+        if self.watch.changed():
+            try:
+                self.app.pipeline.classifiers = load_classifiers(self.app.settings)
+                log.info("rules or sites changed: reloaded")
+            except Exception:  # a broken edit keeps the last good rules running
+                log.exception("could not reload rules or sites; keeping the previous ones")
+        source = build_source(self.app.settings)
+        try:
+            report = self.app.pipeline.poll(source)
+            log.info(
+                "poll: stored %d, duplicates %d, processed %d, failed %d",
+                report.stored, report.duplicates, report.processed, report.failed,
+            )
+        except Exception:
+            log.exception("poll failed; will try again at the next interval")
+        finally:
+            source.close()
+
+    def send(self) -> None:
+        try:
+            self.app.pipeline.send_outbox()
+        except Exception:
+            log.exception("outbox pass failed")
+
+    def digest(self) -> None:
+        tz = zoneinfo.ZoneInfo(self.app.settings.schedule.timezone)
+        try:
+            if self.app.pipeline.run_digest(dt.datetime.now(tz).date()) is not None:
+                self.app.pipeline.send_outbox()
+        except Exception:
+            log.exception("digest failed")
+
+
+def build_scheduler(app: App, scheduler: BlockingScheduler | None = None) -> BlockingScheduler:
+    """A scheduler with the poll, outbox and digest jobs from [schedule]."""
+    schedule = app.settings.schedule
+    tz = zoneinfo.ZoneInfo(schedule.timezone)
+    scheduler = scheduler or BlockingScheduler(timezone=tz)
+    jobs = Jobs(app)
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
+    scheduler.add_job(
+        jobs.poll, IntervalTrigger(seconds=schedule.poll_interval_seconds, timezone=tz),
+        id="poll", next_run_time=dt.datetime.now(tz), **common,
+    )
+    scheduler.add_job(
+        jobs.send, IntervalTrigger(seconds=schedule.outbox_interval_seconds, timezone=tz), id="outbox", **common
+    )
+    scheduler.add_job(
+        jobs.digest,
+        CronTrigger(hour=schedule.digest_time.hour, minute=schedule.digest_time.minute, timezone=tz),
+        id="digest",
+        **common,
+    )
+    return scheduler
+
+
+def run_forever(app: App) -> None:
+    """Block, running the jobs until interrupted."""
+    scheduler = build_scheduler(app)
+    log.info("intake running: poll every %ss, digest at %s %s", app.settings.schedule.poll_interval_seconds,
+             app.settings.schedule.digest_time, app.settings.schedule.timezone)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("stopping")

@@ -1,0 +1,28 @@
+"""Telling staff: rendering, the outbox and its transports, and the daily digest."""
+
+from notify.digest import run_digest
+from notify.errors import NotifyError, TemplateError, TransportError
+from notify.notifications import queue_request_email
+from notify.outbox import SendReport, retry_failed, send_pending
+from notify.render import Renderer, RenderedEmail
+from notify.settings import NotifySettings, SmtpSettings
+from notify.transports import FileTransport, SmtpTransport, Transport, connect
+
+__all__ = [
+    "FileTransport",
+    "NotifyError",
+    "NotifySettings",
+    "RenderedEmail",
+    "Renderer",
+    "SendReport",
+    "SmtpSettings",
+    "SmtpTransport",
+    "TemplateError",
+    "Transport",
+    "TransportError",
+    "connect",
+    "queue_request_email",
+    "retry_failed",
+    "run_digest",
+    "send_pending",
+]
