@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
@@ -36,7 +37,7 @@ EXIT_CONFIG, EXIT_STORE, EXIT_MAIL = 3, 4, 5
 
 
 def _fail(message: str, code: int) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
     raise SystemExit(code)
 
 
@@ -74,6 +75,9 @@ class Context:
                 format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                 stream=sys.stderr,
             )
+            # Library chatter (migrations on every start, parser notes on odd MIME) is not news.
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+            logging.getLogger("mailparser").setLevel(logging.ERROR)
         return self._settings
 
     @property
@@ -274,7 +278,8 @@ def requests_list(state: Context, limit: int) -> None:
 def requests_table(rows: Any) -> Table:
     """A table of requests for the terminal."""
     table = Table(title="Requests")
-    for column in ("Ref", "Kind", "Agency", "State", "Needs", "Top site", "Messages"):
+    table.add_column("Ref", no_wrap=True, min_width=12)
+    for column in ("Kind", "Agency", "State", "Needs", "Top site", "Messages"):
         table.add_column(column)
     for r in rows:
         table.add_row(

@@ -92,7 +92,8 @@ class _Section:
 
     def sub(self, key: str) -> _Section:
         self.used.add(key)
-        return _Section(self.file, f"{self.name}.{key}", self.data.get(key, {}))
+        name = f"{self.name}.{key}" if self.name else key
+        return _Section(self.file, name, self.data.get(key, {}))
 
     def check_unknown(self) -> None:
         unknown = sorted(set(self.data) - self.used)
