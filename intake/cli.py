@@ -56,6 +56,8 @@ def translated_errors() -> Iterator[None]:
         _fail(f"mailbox: {exc}", EXIT_MAIL)
     except notify.NotifyError as exc:
         _fail(f"notify: {exc}", EXIT_MAIL)
+    except OSError as exc:
+        _fail(f"{exc.filename or 'file system'}: {exc.strerror or exc}", 1)
 
 
 class Context:

@@ -42,6 +42,7 @@ def deliver_examples(maildir: Path) -> int:
     The Maildir (cur/new/tmp) is created when missing. Messages are stored byte for byte,
     so running the demo twice delivers nothing the second time.
     """
+    maildir.parent.mkdir(parents=True, exist_ok=True)  # Maildir only creates the last level
     box = mailbox.Maildir(maildir, factory=None, create=True)
     delivered = _delivered_message_ids(box)
     added = 0
