@@ -118,7 +118,9 @@ class MaildirSource:
             if self.max_bytes and len(raw) > self.max_bytes:
                 yield _too_large(self.name, "", key, len(raw), self.max_bytes, raw)
                 continue
-            yield FetchedMessage(source=self.name, folder="", source_key=key, raw=raw, size=len(raw))
+            yield FetchedMessage(
+                source=self.name, folder="", source_key=key, raw=raw, size=len(raw)
+            )
 
     def _seen_keys(self) -> set[str]:
         """Keys flagged S, read from cur/ file names (Maildir keeps flags after ":2,")."""

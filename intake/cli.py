@@ -135,7 +135,12 @@ def _print_poll(report: Any) -> None:
 
 
 @cli.command()
-@click.option("--once", is_flag=True, required=True, help="Poll one time and exit (the scheduler is `intake run`).")
+@click.option(
+    "--once",
+    is_flag=True,
+    required=True,
+    help="Poll one time and exit (the scheduler is `intake run`).",
+)
 @click.option("--no-send", is_flag=True, help="Queue notifications but leave them in the outbox.")
 @pass_ctx
 def poll(state: Context, once: bool, no_send: bool) -> None:
@@ -155,7 +160,9 @@ def poll(state: Context, once: bool, no_send: bool) -> None:
         _print_poll(report)
         if not no_send:
             sent = app.pipeline.send_outbox()
-            console.print(f"outbox: sent {sent.sent}, retrying {sent.retried}, failed {sent.failed}")
+            console.print(
+                f"outbox: sent {sent.sent}, retrying {sent.retried}, failed {sent.failed}"
+            )
 
 
 @cli.command()
@@ -176,8 +183,12 @@ def run(state: Context) -> None:
 
 
 @cli.command()
-@click.option("--send", is_flag=True, help="Also deliver it now (otherwise it waits in the outbox).")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Digest date (default today).")
+@click.option(
+    "--send", is_flag=True, help="Also deliver it now (otherwise it waits in the outbox)."
+)
+@click.option(
+    "--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Digest date (default today)."
+)
 @pass_ctx
 def digest(state: Context, send: bool, day: dt.datetime | None) -> None:
     """Queue the daily digest (once per day) and optionally send it.
@@ -197,11 +208,15 @@ def digest(state: Context, send: bool, day: dt.datetime | None) -> None:
             console.print(f"digest for {digest_date} queued")
         if send:
             sent = app.pipeline.send_outbox()
-            console.print(f"outbox: sent {sent.sent}, retrying {sent.retried}, failed {sent.failed}")
+            console.print(
+                f"outbox: sent {sent.sent}, retrying {sent.retried}, failed {sent.failed}"
+            )
 
 
 @cli.command()
-@click.option("--all-failed/--id", "all_failed", default=True, help="Retry every failed message (default).")
+@click.option(
+    "--all-failed/--id", "all_failed", default=True, help="Retry every failed message (default)."
+)
 @click.argument("ids", nargs=-1, type=int)
 @pass_ctx
 def reprocess(state: Context, all_failed: bool, ids: tuple[int, ...]) -> None:
@@ -319,29 +334,47 @@ def requests_show(state: Context, ref: str) -> None:
         r = request
         console.print(f"[bold]{r.ref}[/] {r.kind}, {r.status}: {r.subject}", highlight=False)
         for label, value in (
-            ("Name", r.requester_name), ("Title", r.requester_title), ("Agency", r.requester_agency),
-            ("Agency type", r.requester_agency_type), ("City", r.requester_city),
-            ("State", r.requester_state), ("Email", r.requester_email), ("Phone", r.requester_phone),
-            ("Needs", ", ".join(r.specializations)), ("Topics", ", ".join(r.topics)),
-            ("TA", ", ".join(r.ta_types)), ("Contacted", ", ".join(r.contacted_sites)),
+            ("Name", r.requester_name),
+            ("Title", r.requester_title),
+            ("Agency", r.requester_agency),
+            ("Agency type", r.requester_agency_type),
+            ("City", r.requester_city),
+            ("State", r.requester_state),
+            ("Email", r.requester_email),
+            ("Phone", r.requester_phone),
+            ("Needs", ", ".join(r.specializations)),
+            ("Topics", ", ".join(r.topics)),
+            ("TA", ", ".join(r.ta_types)),
+            ("Contacted", ", ".join(r.contacted_sites)),
         ):
             console.print(f"  {label + ':':13} {value}", highlight=False, markup=False)
         console.print("Suggested sites:")
         for s in r.suggestions:
-            console.print(f"  {s.rank}. {s.site_id} ({s.score:.2f}): {'; '.join(s.reasons)}", markup=False)
+            console.print(
+                f"  {s.rank}. {s.site_id} ({s.score:.2f}): {'; '.join(s.reasons)}", markup=False
+            )
         if r.contacts:
-            console.print("Direct contact reported with: " + ", ".join(c.site_id for c in r.contacts))
+            console.print(
+                "Direct contact reported with: " + ", ".join(c.site_id for c in r.contacts)
+            )
         console.print("Messages:")
         for m in r.messages:
-            console.print(f"  #{m.id} {m.received_at:%Y-%m-%d %H:%M} {m.kind:10} {m.from_addr}: {m.subject}", markup=False)
+            console.print(
+                f"  #{m.id} {m.received_at:%Y-%m-%d %H:%M} {m.kind:10} {m.from_addr}: {m.subject}",
+                markup=False,
+            )
         latest = session.scalars(
-            select(Classification).where(Classification.request_id == r.id).order_by(Classification.id.desc())
+            select(Classification)
+            .where(Classification.request_id == r.id)
+            .order_by(Classification.id.desc())
         ).first()
         if latest is not None:
             fired = [x for x in latest.rule_results if x.get("hit")]
             console.print(f"Rules version {latest.rules_version}; {len(fired)} rule(s) fired:")
             for hit in fired:
-                console.print(f"  {hit['rule']} -> {hit['label']}: \"{hit.get('matched', '')}\"", markup=False)
+                console.print(
+                    f'  {hit["rule"]} -> {hit["label"]}: "{hit.get("matched", "")}"', markup=False
+                )
 
 
 # -- outbox ----------------------------------------------------------------------------
@@ -358,7 +391,9 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), help="Only this status.")
+@click.option(
+    "--status", type=click.Choice(["pending", "sent", "failed"]), help="Only this status."
+)
 @pass_ctx
 def outbox_list(state: Context, status: str | None) -> None:
     """List outbox emails.
@@ -375,7 +410,9 @@ def outbox_list(state: Context, status: str | None) -> None:
         for column in ("Id", "Purpose", "Status", "Attempts", "Subject", "Last error"):
             table.add_column(column)
         for row in session.scalars(query):
-            table.add_row(str(row.id), row.purpose, row.status, str(row.attempts), row.subject, row.last_error)
+            table.add_row(
+                str(row.id), row.purpose, row.status, str(row.attempts), row.subject, row.last_error
+            )
         console.print(table)
 
 
@@ -393,7 +430,9 @@ def outbox_retry(state: Context, ids: tuple[int, ...]) -> None:
         with session_scope(state.app.store) as session:
             count = notify.retry_failed(session, ids)
         sent = state.app.pipeline.send_outbox()
-        console.print(f"requeued {count}; sent {sent.sent}, retrying {sent.retried}, failed {sent.failed}")
+        console.print(
+            f"requeued {count}; sent {sent.sent}, retrying {sent.retried}, failed {sent.failed}"
+        )
 
 
 # -- analyze -----------------------------------------------------------------------------
@@ -402,7 +441,9 @@ def outbox_retry(state: Context, ids: tuple[int, ...]) -> None:
 def analysis_record(session: Any, message: InboundMessage) -> dict[str, Any]:
     """The `intake analyze` contract for one message (see README)."""
     classification = session.scalars(
-        select(Classification).where(Classification.message_id == message.id).order_by(Classification.id.desc())
+        select(Classification)
+        .where(Classification.message_id == message.id)
+        .order_by(Classification.id.desc())
     ).first()
     request = message.request
     thread_of = None
@@ -417,7 +458,9 @@ def analysis_record(session: Any, message: InboundMessage) -> dict[str, Any]:
         "topics": list(classification.topics) if classification else [],
         "ta_types": list(classification.ta_types) if classification else [],
         "contacted_sites": list(classification.contacted_sites) if classification else [],
-        "suggested_sites": [s.site_id for s in request.suggestions] if request is not None and request.first_message_id == message.id else [],
+        "suggested_sites": [s.site_id for s in request.suggestions]
+        if request is not None and request.first_message_id == message.id
+        else [],
         "thread_of": thread_of,
         "requester": {**empty, **(classification.requester if classification else {})},
     }
@@ -425,7 +468,9 @@ def analysis_record(session: Any, message: InboundMessage) -> dict[str, Any]:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True
+)
 @pass_ctx
 def analyze(state: Context, paths: tuple[Path, ...], fmt: str) -> None:
     """Run the pipeline over .eml files or folders against a throwaway in-memory database.
@@ -444,7 +489,9 @@ def analyze(state: Context, paths: tuple[Path, ...], fmt: str) -> None:
         try:
             records = []
             for path in files:
-                source = ingest.FileSource([path], name=f"analyze:{path.name}", max_bytes=settings.source.max_message_bytes)
+                source = ingest.FileSource(
+                    [path], name=f"analyze:{path.name}", max_bytes=settings.source.max_message_bytes
+                )
                 report = app.pipeline.poll(source)
                 with session_scope(app.store) as session:
                     for message_id in report.message_ids:
@@ -463,8 +510,13 @@ def analyze(state: Context, paths: tuple[Path, ...], fmt: str) -> None:
         for r in records:
             who = r["requester"]
             table.add_row(
-                r["file"], r["kind"], ", ".join(r["specializations"]), ", ".join(r["topics"]),
-                ", ".join(r["ta_types"]), ", ".join(r["suggested_sites"]), r["thread_of"] or "",
+                r["file"],
+                r["kind"],
+                ", ".join(r["specializations"]),
+                ", ".join(r["topics"]),
+                ", ".join(r["ta_types"]),
+                ", ".join(r["suggested_sites"]),
+                r["thread_of"] or "",
                 " / ".join(x for x in (who["name"], who["agency"], who["state"]) if x),
             )
         console.print(table)
@@ -490,7 +542,7 @@ def demo(state: Context) -> None:
     with translated_errors():
         settings = state.settings
         if settings.source.type != "maildir":
-            _fail("the demo needs [source] type = \"maildir\"", EXIT_CONFIG)
+            _fail('the demo needs [source] type = "maildir"', EXIT_CONFIG)
         delivered = deliver_examples(settings.source.maildir_path)
         app = state.app
         source = build_source(settings)
@@ -502,21 +554,31 @@ def demo(state: Context) -> None:
         app.pipeline.run_digest(dt.datetime.now(tz).date())
         sent = app.pipeline.send_outbox()
         with session_scope(app.store) as session:
-            console.print(requests_table(session.scalars(select(Request).order_by(Request.id)).all()))
+            console.print(
+                requests_table(session.scalars(select(Request).order_by(Request.id)).all())
+            )
             others = session.scalars(
-                select(InboundMessage).where(InboundMessage.request_id.is_(None)).order_by(InboundMessage.id)
+                select(InboundMessage)
+                .where(InboundMessage.request_id.is_(None))
+                .order_by(InboundMessage.id)
             ).all()
             if others:
                 table = Table(title="Mail that opened no request")
                 for column in ("Id", "Kind", "From", "Subject", "Why"):
                     table.add_column(column)
                 for m in others:
-                    table.add_row(str(m.id), m.kind or m.status, m.from_addr, m.subject, m.kind_reason or m.error)
+                    table.add_row(
+                        str(m.id),
+                        m.kind or m.status,
+                        m.from_addr,
+                        m.subject,
+                        m.kind_reason or m.error,
+                    )
                 console.print(table)
         console.print(
             f"delivered {delivered} new example email(s) to {settings.source.maildir_path}; "
-            f"stored {report.stored}, duplicates {report.duplicates}, processed {report.processed}, "
-            f"failed {report.failed}; sent {sent.sent} email(s)"
+            f"stored {report.stored}, duplicates {report.duplicates}, "
+            f"processed {report.processed}, failed {report.failed}; sent {sent.sent} email(s)"
         )
         console.print(f"database: {settings.database_url}")
         if settings.notify.transport == "file":
@@ -527,4 +589,3 @@ def demo(state: Context) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-

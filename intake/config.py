@@ -139,7 +139,9 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     known = ("service", "source", "database", "classify", "ranking", "notify", "schedule")
     for key in doc:
         if key not in known:
-            raise ConfigError(f"{file}: [{key}]: unknown section (expected one of {', '.join(known)})")
+            raise ConfigError(
+                f"{file}: [{key}]: unknown section (expected one of {', '.join(known)})"
+            )
 
     service = root.sub("service")
     log_level = service.choice("log_level", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
@@ -166,7 +168,11 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     url_env = db.get("url_env", str, "")
     if url_env:
         url = _secret(db, "url_env", env)
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+    if (
+        url.startswith("sqlite:///")
+        and not url.startswith("sqlite:////")
+        and url != "sqlite:///:memory:"
+    ):
         url = "sqlite:///" + str(resolve(url.removeprefix("sqlite:///")))
     db.check_unknown()
 
@@ -252,5 +258,3 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Settings:
         schedule=schedule,
         log_level=log_level,
     )
-
-

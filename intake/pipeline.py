@@ -1,4 +1,4 @@
-"""The pipeline: fetch -> store raw -> parse -> kind -> thread -> classify -> rank -> record -> queue."""
+"""The pipeline: fetch, store raw, parse, kind, thread, classify, rank, record, queue."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 import classify
 import notify
-from ingest import FetchedMessage, ParseError, ParsedEmail, Source, parse_email
+from ingest import FetchedMessage, ParsedEmail, ParseError, Source, parse_email
 from ingest.sources import Cursor, header_block
 from intake.config import Settings
 from store import queries
@@ -90,7 +90,9 @@ class Pipeline:
 
     # -- stage 1: store raw, commit, then acknowledge -------------------------------------
 
-    def ingest(self, source: Source, *, notify_staff: bool = True, report: PollReport | None = None) -> PollReport:
+    def ingest(
+        self, source: Source, *, notify_staff: bool = True, report: PollReport | None = None
+    ) -> PollReport:
         """Fetch from the source and durably store every message before acknowledging it."""
         report = report or PollReport()
         with session_scope(self.store) as session:
@@ -127,7 +129,9 @@ class Pipeline:
         self, session: Session, fetched: FetchedMessage, *, notify_staff: bool
     ) -> tuple[InboundMessage, bool]:
         raw = fetched.raw
-        sha = hashlib.sha256(raw if raw is not None else fetched.header_summary.encode()).hexdigest()
+        sha = hashlib.sha256(
+            raw if raw is not None else fetched.header_summary.encode()
+        ).hexdigest()
         message_id = _header_message_id(raw if raw is not None else fetched.header_summary.encode())
         row = InboundMessage(
             dedupe_key=queries.dedupe_key(fetched.source, message_id, sha),
@@ -156,7 +160,12 @@ class Pipeline:
 
     # -- stages 2-8: process each stored message in its own transaction -------------------
 
-    def process_pending(self, *, statuses: Sequence[str] = (MessageStatus.RECEIVED,), report: PollReport | None = None) -> PollReport:
+    def process_pending(
+        self,
+        *,
+        statuses: Sequence[str] = (MessageStatus.RECEIVED,),
+        report: PollReport | None = None,
+    ) -> PollReport:
         """Process every waiting message; one failure is recorded and the run goes on."""
         report = report or PollReport()
         with session_scope(self.store) as session:
@@ -175,7 +184,10 @@ class Pipeline:
         try:
             with session_scope(self.store) as session:
                 message = session.get(InboundMessage, message_id)
-                if message is None or message.status not in (MessageStatus.RECEIVED, MessageStatus.FAILED):
+                if message is None or message.status not in (
+                    MessageStatus.RECEIVED,
+                    MessageStatus.FAILED,
+                ):
                     return True
                 message.attempts += 1
                 self._process(session, message)
@@ -242,7 +254,9 @@ class Pipeline:
             request.updated_at = utcnow()
             self._record_contacts(session, request, analysis, message)
             if analysis.contacted_sites:
-                request.contacted_sites = sorted({*request.contacted_sites, *analysis.contacted_sites})
+                request.contacted_sites = sorted(
+                    {*request.contacted_sites, *analysis.contacted_sites}
+                )
         elif message.kind in OPENS_REQUEST or message.kind == "reply":
             # A reply to something we never stored is still somebody asking: track it.
             request = self._open_request(session, message, parsed, analysis)
@@ -262,7 +276,11 @@ class Pipeline:
             )
 
     def _open_request(
-        self, session: Session, message: InboundMessage, parsed: ParsedEmail, analysis: classify.Analysis
+        self,
+        session: Session,
+        message: InboundMessage,
+        parsed: ParsedEmail,
+        analysis: classify.Analysis,
     ) -> Request:
         who = analysis.requester
         request = Request(
@@ -308,7 +326,11 @@ class Pipeline:
         return request
 
     def _record_contacts(
-        self, session: Session, request: Request, analysis: classify.Analysis, message: InboundMessage
+        self,
+        session: Session,
+        request: Request,
+        analysis: classify.Analysis,
+        message: InboundMessage,
     ) -> None:
         """A notice says the agency contacted a site directly; the program tracks that TA."""
         if analysis.kind.kind != "notice":
@@ -316,7 +338,9 @@ class Pipeline:
         known = {contact.site_id for contact in request.contacts}
         for site_id in analysis.contacted_sites:
             if site_id not in known:
-                session.add(SiteContact(request_id=request.id, site_id=site_id, message_id=message.id))
+                session.add(
+                    SiteContact(request_id=request.id, site_id=site_id, message_id=message.id)
+                )
 
     # -- the whole poll ---------------------------------------------------------------------
 

@@ -54,7 +54,10 @@ class Jobs:
             report = self.app.pipeline.poll(source)
             log.info(
                 "poll: stored %d, duplicates %d, processed %d, failed %d",
-                report.stored, report.duplicates, report.processed, report.failed,
+                report.stored,
+                report.duplicates,
+                report.processed,
+                report.failed,
             )
         except Exception:
             log.exception("poll failed; will try again at the next interval")
@@ -84,15 +87,23 @@ def build_scheduler(app: App, scheduler: BlockingScheduler | None = None) -> Blo
     jobs = Jobs(app)
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
     scheduler.add_job(
-        jobs.poll, IntervalTrigger(seconds=schedule.poll_interval_seconds, timezone=tz),
-        id="poll", next_run_time=dt.datetime.now(tz), **common,
+        jobs.poll,
+        IntervalTrigger(seconds=schedule.poll_interval_seconds, timezone=tz),
+        id="poll",
+        next_run_time=dt.datetime.now(tz),
+        **common,
     )
     scheduler.add_job(
-        jobs.send, IntervalTrigger(seconds=schedule.outbox_interval_seconds, timezone=tz), id="outbox", **common
+        jobs.send,
+        IntervalTrigger(seconds=schedule.outbox_interval_seconds, timezone=tz),
+        id="outbox",
+        **common,
     )
     scheduler.add_job(
         jobs.digest,
-        CronTrigger(hour=schedule.digest_time.hour, minute=schedule.digest_time.minute, timezone=tz),
+        CronTrigger(
+            hour=schedule.digest_time.hour, minute=schedule.digest_time.minute, timezone=tz
+        ),
         id="digest",
         **common,
     )
@@ -102,8 +113,12 @@ def build_scheduler(app: App, scheduler: BlockingScheduler | None = None) -> Blo
 def run_forever(app: App) -> None:
     """Block, running the jobs until interrupted."""
     scheduler = build_scheduler(app)
-    log.info("intake running: poll every %ss, digest at %s %s", app.settings.schedule.poll_interval_seconds,
-             app.settings.schedule.digest_time, app.settings.schedule.timezone)
+    log.info(
+        "intake running: poll every %ss, digest at %s %s",
+        app.settings.schedule.poll_interval_seconds,
+        app.settings.schedule.digest_time,
+        app.settings.schedule.timezone,
+    )
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

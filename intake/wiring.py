@@ -16,7 +16,10 @@ def build_source(settings: Settings) -> Source:
     src = settings.source
     if src.type == "maildir":
         return MaildirSource(
-            src.maildir_path, name=src.name, mark_seen=src.maildir_mark_seen, max_bytes=src.max_message_bytes
+            src.maildir_path,
+            name=src.name,
+            mark_seen=src.maildir_mark_seen,
+            max_bytes=src.max_message_bytes,
         )
     raise ConfigError(f"{settings.path.name}: [source] type: the imap source is not wired yet")
 

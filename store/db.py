@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -36,7 +37,7 @@ class Store:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the poller and a CLI reader work at once; foreign keys are off by default.
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -50,7 +51,7 @@ def connect(url: str, *, migrate: bool = True) -> Store:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise StoreError(f"not a database URL: {exc}") from exc
-    kwargs: dict[str, object] = {"future": True}
+    kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database in ("", ":memory:"):
@@ -61,7 +62,7 @@ def connect(url: str, *, migrate: bool = True) -> Store:
     else:
         kwargs["pool_pre_ping"] = True
     try:
-        engine = create_engine(parsed, **kwargs)  # type: ignore[arg-type]
+        engine = create_engine(parsed, **kwargs)
     except (SQLAlchemyError, ImportError) as exc:
         raise StoreError(f"cannot open database: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":

@@ -57,7 +57,9 @@ class InboundMessage(Base):
     message_id: Mapped[str] = mapped_column(String(500), default="", index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer, default=0)
-    raw: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # None when quarantined unread
+    raw: Mapped[bytes | None] = mapped_column(
+        LargeBinary, nullable=True
+    )  # None when quarantined unread
     header_summary: Mapped[str] = mapped_column(Text, default="")
     subject: Mapped[str] = mapped_column(String(500), default="")
     from_addr: Mapped[str] = mapped_column(String(320), default="")
@@ -65,9 +67,7 @@ class InboundMessage(Base):
     status: Mapped[str] = mapped_column(String(20), default=MessageStatus.RECEIVED, index=True)
     error: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    processed_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     kind: Mapped[str] = mapped_column(String(20), default="")
     kind_reason: Mapped[str] = mapped_column(Text, default="")
     notify: Mapped[bool] = mapped_column(default=True)  # False for backfilled history
@@ -166,7 +166,9 @@ class SiteSuggestion(Base):
     __tablename__ = "site_suggestion"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("request.id", ondelete="CASCADE"), index=True
+    )
     rank: Mapped[int] = mapped_column(Integer)
     site_id: Mapped[str] = mapped_column(String(40), index=True)
     score: Mapped[float] = mapped_column(Float)

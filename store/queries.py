@@ -52,7 +52,9 @@ def mailbox_state(session: Session, source: str, folder: str) -> MailboxState:
         select(MailboxState).where(MailboxState.source == source, MailboxState.folder == folder)
     ).first()
     if state is None:
-        state = MailboxState(source=source, folder=folder, last_uid=0, consecutive_errors=0, last_error="")
+        state = MailboxState(
+            source=source, folder=folder, last_uid=0, consecutive_errors=0, last_error=""
+        )
         session.add(state)
         session.flush()
     return state
@@ -63,7 +65,9 @@ def states_for(session: Session, source: str) -> Sequence[MailboxState]:
     return session.scalars(select(MailboxState).where(MailboxState.source == source)).all()
 
 
-def pending_message_ids(session: Session, statuses: Iterable[str] = (MessageStatus.RECEIVED,)) -> list[int]:
+def pending_message_ids(
+    session: Session, statuses: Iterable[str] = (MessageStatus.RECEIVED,)
+) -> list[int]:
     """Ids of messages waiting to be processed, oldest first."""
     return list(
         session.scalars(
@@ -102,22 +106,32 @@ def find_thread(
         if inbound is not None and inbound.id != exclude_message:
             return inbound.request
         sent = session.scalars(
-            select(OutboxEmail).where(OutboxEmail.message_id == mid, OutboxEmail.request_id.is_not(None))
+            select(OutboxEmail).where(
+                OutboxEmail.message_id == mid, OutboxEmail.request_id.is_not(None)
+            )
         ).first()
         if sent is not None:
             return session.get(Request, sent.request_id)
     topic = normalized_subject(subject)
-    if not topic or topic == normalized_subject("") or not re.match(r"^\s*(re|fw|fwd)\s*:", subject or "", re.I):
+    if (
+        not topic
+        or topic == normalized_subject("")
+        or not re.match(r"^\s*(re|fw|fwd)\s*:", subject or "", re.I)
+    ):
         return None
     addresses = [p.lower() for p in participants if p]
     if not addresses:
         return None
-    candidates = session.scalars(
-        select(Request)
-        .join(InboundMessage, InboundMessage.request_id == Request.id)
-        .where(InboundMessage.from_addr.in_(addresses))
-        .order_by(Request.id.desc())
-    ).unique().all()
+    candidates = (
+        session.scalars(
+            select(Request)
+            .join(InboundMessage, InboundMessage.request_id == Request.id)
+            .where(InboundMessage.from_addr.in_(addresses))
+            .order_by(Request.id.desc())
+        )
+        .unique()
+        .all()
+    )
     for request in candidates:
         if normalized_subject(request.subject) == topic:
             return request
@@ -129,7 +143,9 @@ def next_request_ref(request: Request, year: int) -> str:
     return f"LS-{year}-{request.id:04d}"
 
 
-def recent_suggestion_load(session: Session, *, days: int = 30, now: dt.datetime | None = None) -> dict[str, int]:
+def recent_suggestion_load(
+    session: Session, *, days: int = 30, now: dt.datetime | None = None
+) -> dict[str, int]:
     """How many times each site was suggested (ranked first) in the last `days` days."""
     since = (now or utcnow()) - dt.timedelta(days=days)
     rows = session.execute(
@@ -145,5 +161,7 @@ def find_outbox_by_message_ids(session: Session, message_ids: Sequence[str]) -> 
     if not message_ids:
         return None
     return session.scalars(
-        select(OutboxEmail).where(OutboxEmail.message_id.in_(list(message_ids))).order_by(OutboxEmail.id)
+        select(OutboxEmail)
+        .where(OutboxEmail.message_id.in_(list(message_ids)))
+        .order_by(OutboxEmail.id)
     ).first()

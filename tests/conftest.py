@@ -50,12 +50,12 @@ path = "Maildir"
 [database]
 url = "{database_url}"
 [classify]
-rules = "{REPO / 'rules.toml'}"
-sites = "{REPO / 'sites.toml'}"
+rules = "{REPO / "rules.toml"}"
+sites = "{REPO / "sites.toml"}"
 [notify]
 transport = "file"
 outbox_dir = "outbox"
-templates_dir = "{REPO / 'templates'}"
+templates_dir = "{REPO / "templates"}"
 staff = ["staff@program.example.org"]
 {extra}
 """

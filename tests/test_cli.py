@@ -18,8 +18,15 @@ from tests.mail import CO_RESPONDER_REQUEST, make_email
 
 REPO = Path(__file__).resolve().parent.parent
 CONTRACT_KEYS = {
-    "file", "kind", "specializations", "topics", "ta_types", "contacted_sites",
-    "suggested_sites", "thread_of", "requester",
+    "file",
+    "kind",
+    "specializations",
+    "topics",
+    "ta_types",
+    "contacted_sites",
+    "suggested_sites",
+    "thread_of",
+    "requester",
 }
 REQUESTER_KEYS = {"name", "title", "agency", "agency_type", "city", "state", "email", "phone"}
 
@@ -33,7 +40,9 @@ def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.
     return found
 
 
-@pytest.mark.parametrize(("name", "command"), all_commands(cli), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("name", "command"), all_commands(cli), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_every_command_has_help_and_an_example(name: str, command: click.Command) -> None:
     result = CliRunner().invoke(cli, [*name.split(), "--help"])
     assert result.exit_code == 0, result.output
@@ -48,16 +57,25 @@ def test_analyze_prints_one_contract_line_per_file_in_name_order(tmp_path: Path)
         make_email(
             "Thanks, Thursday is fine for the call.",
             subject="Re: Co-responder program",
-            headers={"In-Reply-To": "<first@rivertonpd.example.gov>", "References": "<first@rivertonpd.example.gov>"},
+            headers={
+                "In-Reply-To": "<first@rivertonpd.example.gov>",
+                "References": "<first@rivertonpd.example.gov>",
+            },
         )
     )
     (corpus / "a.eml").write_bytes(
-        make_email(CO_RESPONDER_REQUEST, subject="Co-responder program", message_id="<first@rivertonpd.example.gov>")
+        make_email(
+            CO_RESPONDER_REQUEST,
+            subject="Co-responder program",
+            message_id="<first@rivertonpd.example.gov>",
+        )
     )
     (corpus / "notes.txt").write_text("not an email")
     config = write_config(tmp_path, "sqlite:///unused.db")
 
-    result = CliRunner().invoke(cli, ["--config", str(config), "analyze", str(corpus), "--format", "jsonl"])
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "analyze", str(corpus), "--format", "jsonl"]
+    )
 
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
@@ -76,16 +94,36 @@ def test_analyze_output_runs_through_the_shared_scorer(tmp_path: Path) -> None:
     if not corpus.is_dir():
         pytest.fail("../shared/corpus/dev is missing beside the repository")
     result = subprocess.run(
-        [sys.executable, "-m", "intake.cli", "--config", str(REPO / "config.toml"), "analyze", str(corpus), "--format", "jsonl"],
-        capture_output=True, check=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "intake.cli",
+            "--config",
+            str(REPO / "config.toml"),
+            "analyze",
+            str(corpus),
+            "--format",
+            "jsonl",
+        ],
+        capture_output=True,
+        check=True,
+        cwd=REPO,
     )
     out = tmp_path / "out.jsonl"
     out.write_bytes(result.stdout)
     assert len(result.stdout.splitlines()) == len(list(corpus.glob("*.eml")))
     scored = subprocess.run(
-        [sys.executable, str(REPO.parent / "shared" / "tools" / "score_corpus.py"), str(corpus), str(out),
-         "--sites", str(REPO.parent / "shared" / "domain" / "learning_sites.toml"), "--json"],
-        capture_output=True, check=True,
+        [
+            sys.executable,
+            str(REPO.parent / "shared" / "tools" / "score_corpus.py"),
+            str(corpus),
+            str(out),
+            "--sites",
+            str(REPO.parent / "shared" / "domain" / "learning_sites.toml"),
+            "--json",
+        ],
+        capture_output=True,
+        check=True,
     )
     scores = json.loads(scored.stdout)
     assert scores["missing_predictions"] == []
@@ -96,7 +134,8 @@ def test_a_config_error_is_one_line_and_exit_code_3(tmp_path: Path) -> None:
     config.write_text('[schedule]\ndigest_time = "noon"\n')
     result = subprocess.run(
         [sys.executable, "-m", "intake.cli", "--config", str(config), "requests", "list"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 3
     assert "config.toml: [schedule] digest_time: must be HH:MM" in result.stderr

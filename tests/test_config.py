@@ -39,7 +39,9 @@ def test_secrets_come_from_the_named_environment_variable(tmp_path: Path) -> Non
         tmp_path,
         '[notify.smtp]\npassword_env = "RELAY_PW"\n[database]\nurl_env = "DB_URL"\n',
     )
-    settings = load_config(path, env={"RELAY_PW": "s3cret", "DB_URL": "postgresql+psycopg://u:p@h/db"})
+    settings = load_config(
+        path, env={"RELAY_PW": "s3cret", "DB_URL": "postgresql+psycopg://u:p@h/db"}
+    )
     assert settings.notify.smtp.password == "s3cret"
     assert settings.database_url == "postgresql+psycopg://u:p@h/db"
     assert "s3cret" not in repr(settings)
@@ -49,14 +51,38 @@ def test_secrets_come_from_the_named_environment_variable(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[source]\ntype = \"pop3\"\n", "config.toml: [source] type: must be one of maildir, imap, not 'pop3'"),
-        ("[schedule]\npoll_interval_seconds = \"often\"\n", "config.toml: [schedule] poll_interval_seconds: must be int, not str"),
-        ("[schedule]\npoll_interval_seconds = 0\n", "config.toml: [schedule] poll_interval_seconds: must be greater than 0"),
-        ("[schedule]\ndigest_time = \"7am\"\n", "config.toml: [schedule] digest_time: must be HH:MM, not '7am'"),
-        ("[schedule]\ntimezone = \"Mars/Olympus\"\n", "config.toml: [schedule] timezone: unknown time zone 'Mars/Olympus'"),
-        ("[notify]\nstaff = [\"not-an-address\"]\n", "config.toml: [notify] staff: not an email address: 'not-an-address'"),
-        ("[notify]\ntransprot = \"smtp\"\n", "config.toml: [notify] transprot: unknown key (misspelt?)"),
-        ("[notify.smtp]\npassword_env = \"MISSING_PW\"\n", "config.toml: [notify.smtp] password_env: environment variable MISSING_PW is not set"),
+        (
+            '[source]\ntype = "pop3"\n',
+            "config.toml: [source] type: must be one of maildir, imap, not 'pop3'",
+        ),
+        (
+            '[schedule]\npoll_interval_seconds = "often"\n',
+            "config.toml: [schedule] poll_interval_seconds: must be int, not str",
+        ),
+        (
+            "[schedule]\npoll_interval_seconds = 0\n",
+            "config.toml: [schedule] poll_interval_seconds: must be greater than 0",
+        ),
+        (
+            '[schedule]\ndigest_time = "7am"\n',
+            "config.toml: [schedule] digest_time: must be HH:MM, not '7am'",
+        ),
+        (
+            '[schedule]\ntimezone = "Mars/Olympus"\n',
+            "config.toml: [schedule] timezone: unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            '[notify]\nstaff = ["not-an-address"]\n',
+            "config.toml: [notify] staff: not an email address: 'not-an-address'",
+        ),
+        (
+            '[notify]\ntransprot = "smtp"\n',
+            "config.toml: [notify] transprot: unknown key (misspelt?)",
+        ),
+        (
+            '[notify.smtp]\npassword_env = "MISSING_PW"\n',
+            "config.toml: [notify.smtp] password_env: environment variable MISSING_PW is not set",
+        ),
         ("[ranking]\ntopic = -1.0\n", "config.toml: [ranking] topic: must not be negative"),
         ("[mailbox]\n", "config.toml: [mailbox]: unknown section"),
         ("[source\n", "config.toml: not valid TOML"),

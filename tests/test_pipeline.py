@@ -60,7 +60,9 @@ def test_end_to_end_request_is_recorded_classified_and_notified(
         assert "co_responder" in request.specializations
         classification = session.scalars(select(Classification)).one()
         assert classification.rules_version and classification.request_id == request.id
-        assert session.scalars(select(SiteSuggestion)).all(), "a co-responder request gets suggestions"
+        assert session.scalars(select(SiteSuggestion)).all(), (
+            "a co-responder request gets suggestions"
+        )
         queued = session.scalars(select(OutboxEmail)).one()
         assert queued.purpose == "notification" and queued.request_id == request.id
         assert request.notification_message_id == queued.message_id
@@ -117,7 +119,10 @@ def test_messages_without_message_id_dedupe_by_content(
 
 
 def test_a_failing_message_is_kept_and_later_reprocessed(
-    settings: Settings, store: Store, deliver: Callable[[bytes], str], monkeypatch: pytest.MonkeyPatch
+    settings: Settings,
+    store: Store,
+    deliver: Callable[[bytes], str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     deliver(make_email(CIT_REQUEST, subject="first"))
     deliver(make_email(CO_RESPONDER_REQUEST, subject="boom"))
@@ -191,7 +196,9 @@ def test_a_reply_joins_its_request_and_sends_a_threaded_update(
     settings: Settings, store: Store, deliver: Callable[[bytes], str]
 ) -> None:
     original = make_email(
-        CO_RESPONDER_REQUEST, subject="Co-responder help", message_id="<orig-1@rivertonpd.example.gov>"
+        CO_RESPONDER_REQUEST,
+        subject="Co-responder help",
+        message_id="<orig-1@rivertonpd.example.gov>",
     )
     deliver(original)
     pipeline = make_pipeline(settings, store)
@@ -230,7 +237,10 @@ def test_automatic_mail_opens_no_request_and_notifies_nobody(
         make_email(
             "This month's webinar on crisis response...",
             subject="Newsletter",
-            headers={"List-Unsubscribe": "<mailto:unsubscribe@news.example.com>", "Precedence": "bulk"},
+            headers={
+                "List-Unsubscribe": "<mailto:unsubscribe@news.example.com>",
+                "Precedence": "bulk",
+            },
         )
     )
     make_pipeline(settings, store).poll(source_for(settings))
@@ -261,7 +271,9 @@ def test_oversize_mail_is_quarantined_with_its_headers(
         assert "Subject: Huge attachment" in held.header_summary
 
 
-def test_digest_is_made_once_per_day(settings: Settings, store: Store, deliver: Callable[[bytes], str]) -> None:
+def test_digest_is_made_once_per_day(
+    settings: Settings, store: Store, deliver: Callable[[bytes], str]
+) -> None:
     import datetime as dt
 
     deliver(make_email(CO_RESPONDER_REQUEST))

@@ -9,7 +9,7 @@ engine = config.attributes.get("engine")
 if engine is None:  # invoked from the alembic CLI
     from sqlalchemy import create_engine
 
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
 
 with engine.connect() as connection:
     context.configure(
