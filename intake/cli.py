@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import classify
 import ingest
@@ -235,6 +235,53 @@ def reprocess(state: Context, all_failed: bool, ids: tuple[int, ...]) -> None:
             return
         report = app.pipeline.process_pending(statuses=(MessageStatus.FAILED,))
         console.print(f"reprocessed: {report.processed} ok, {report.failed} still failing")
+
+
+@cli.command()
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Only requests received on or after this date.",
+)
+@pass_ctx
+def reclassify(state: Context, since: dt.datetime | None) -> None:
+    """Re-run classification and site ranking over stored requests with the current rules.
+
+    Earlier classifications are kept as history; the request shows the new result.
+
+    \b
+    Example:
+      intake reclassify --since 2026-01-01
+    """
+    from rich.progress import Progress
+
+    with translated_errors():
+        app = state.app
+        with session_scope(app.store) as session:
+            query = select(func.count()).select_from(Request)
+            if since is not None:
+                query = query.where(Request.created_at >= since.replace(tzinfo=dt.UTC))
+            total = session.scalar(query) or 0
+        with Progress(console=err_console, transient=True) as progress:
+            task = progress.add_task("reclassifying", total=total)
+            changes = app.pipeline.reclassify(
+                since=since.replace(tzinfo=dt.UTC) if since else None,
+                progress=lambda n: progress.advance(task, n),
+            )
+        console.print(f"{total} request(s) reclassified, {len(changes)} changed")
+        if changes:
+            table = Table(title="What changed")
+            table.add_column("Ref", no_wrap=True, min_width=12)
+            for column in ("Field", "Before", "After"):
+                table.add_column(column)
+            for change in changes:
+                for name, (before, after) in change.fields.items():
+                    table.add_row(change.ref, name, _show(before), _show(after))
+            console.print(table)
+
+
+def _show(value: object) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 @cli.group()

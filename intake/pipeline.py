@@ -7,9 +7,10 @@ import hashlib
 import logging
 import re
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import classify
@@ -282,35 +283,26 @@ class Pipeline:
         parsed: ParsedEmail,
         analysis: classify.Analysis,
     ) -> Request:
-        who = analysis.requester
-        request = Request(
-            ref="pending",
-            kind="notice" if analysis.kind.kind == "notice" else "request",
-            subject=parsed.subject[:500],
-            summary=analysis.summary,
-            requester_name=who.name[:200],
-            requester_title=who.title[:200],
-            requester_agency=who.agency[:300],
-            requester_agency_type=who.agency_type[:40],
-            requester_city=who.city[:120],
-            requester_state=who.state[:4],
-            requester_email=(who.email or parsed.from_addr)[:320],
-            requester_phone=who.phone[:40],
-            primary_specialization=analysis.primary,
-            specializations=list(analysis.specializations),
-            topics=list(analysis.topics),
-            ta_types=list(analysis.ta_types),
-            contacted_sites=list(analysis.contacted_sites),
-            first_message_id=message.id,
-        )
+        request = Request(ref="pending", subject=parsed.subject[:500], first_message_id=message.id)
+        apply_analysis(request, analysis, fallback_email=parsed.from_addr)
         session.add(request)
         session.flush()
         request.ref = queries.next_request_ref(request, (request.created_at or utcnow()).year)
         message.request_id = request.id
+        self._suggest(session, request, analysis)  # stage 6
+        self._record_contacts(session, request, analysis, message)
+        session.flush()
+        session.refresh(request)
+        return request
+
+    def _suggest(self, session: Session, request: Request, analysis: classify.Analysis) -> None:
+        """Replace the request's site suggestions with a fresh ranking."""
+        for old in list(request.suggestions):
+            session.delete(old)
+        session.flush()
         load = queries.recent_suggestion_load(session)
-        for suggestion in classify.rank_sites(  # stage 6
-            analysis, self.classifiers.sites, self.settings.ranking, load
-        ):
+        ranking = classify.rank_sites(analysis, self.classifiers.sites, self.settings.ranking, load)
+        for suggestion in ranking:
             session.add(
                 SiteSuggestion(
                     request_id=request.id,
@@ -320,10 +312,49 @@ class Pipeline:
                     reasons=list(suggestion.reasons),
                 )
             )
-        self._record_contacts(session, request, analysis, message)
-        session.flush()
-        session.refresh(request)
-        return request
+
+    def reclassify(
+        self, *, since: dt.datetime | None = None, progress: Callable[[int], None] | None = None
+    ) -> list[Change]:
+        """Re-run classification and ranking over stored requests with the rules now in force.
+
+        Each request is re-read from its first message and updated in its own transaction;
+        the old classification rows stay, so the history of decisions is kept.
+        """
+        with session_scope(self.store) as session:
+            query = select(Request.id).order_by(Request.id)
+            if since is not None:
+                query = query.where(Request.created_at >= since)
+            ids = list(session.scalars(query))
+        changes: list[Change] = []
+        for request_id in ids:
+            with session_scope(self.store) as session:
+                request = session.get(Request, request_id)
+                first = session.get(InboundMessage, request.first_message_id) if request else None
+                if request is None or first is None or first.raw is None:
+                    continue
+                parsed = parse_email(first.raw)
+                analysis = classify.analyze(
+                    parsed, self.classifiers.rules, self.classifiers.sites, known_thread=False
+                )
+                before = request_snapshot(request)
+                top_before = request.suggestions[0].site_id if request.suggestions else ""
+                apply_analysis(request, analysis, fallback_email=parsed.from_addr)
+                row = record_classification(session, first, analysis)
+                row.request_id = request.id
+                self._suggest(session, request, analysis)
+                session.flush()
+                session.refresh(request)
+                after = request_snapshot(request)
+                top_after = request.suggestions[0].site_id if request.suggestions else ""
+                if top_before != top_after:
+                    before["top_site"], after["top_site"] = top_before, top_after
+                diff = {k: (before[k], after[k]) for k in after if before.get(k) != after[k]}
+                if diff:
+                    changes.append(Change(ref=request.ref, fields=diff))
+            if progress is not None:
+                progress(1)
+        return changes
 
     def _record_contacts(
         self,
@@ -372,6 +403,48 @@ class Pipeline:
                 site_names=self.classifiers.site_names,
                 now=now,
             )
+
+
+@dataclass
+class Change:
+    """What reclassification changed on one request: field -> (before, after)."""
+
+    ref: str
+    fields: dict[str, tuple[object, object]]
+
+
+def apply_analysis(request: Request, analysis: classify.Analysis, *, fallback_email: str) -> None:
+    """Copy what classification concluded onto the request, within the columns' sizes."""
+    who = analysis.requester
+    request.kind = "notice" if analysis.kind.kind == "notice" else "request"
+    request.summary = analysis.summary
+    request.requester_name = who.name[:200]
+    request.requester_title = who.title[:200]
+    request.requester_agency = who.agency[:300]
+    request.requester_agency_type = who.agency_type[:40]
+    request.requester_city = who.city[:120]
+    request.requester_state = who.state[:4]
+    request.requester_email = (who.email or fallback_email)[:320]
+    request.requester_phone = who.phone[:40]
+    request.primary_specialization = analysis.primary
+    request.specializations = list(analysis.specializations)
+    request.topics = list(analysis.topics)
+    request.ta_types = list(analysis.ta_types)
+    request.contacted_sites = sorted({*(request.contacted_sites or []), *analysis.contacted_sites})
+
+
+def request_snapshot(request: Request) -> dict[str, object]:
+    """The classified fields of a request, for comparing before and after."""
+    return {
+        "kind": request.kind,
+        "specializations": list(request.specializations),
+        "topics": list(request.topics),
+        "ta_types": list(request.ta_types),
+        "contacted_sites": list(request.contacted_sites),
+        "requester_name": request.requester_name,
+        "requester_agency": request.requester_agency,
+        "requester_state": request.requester_state,
+    }
 
 
 def record_classification(

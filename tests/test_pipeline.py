@@ -6,6 +6,7 @@ import email
 import email.policy
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -291,3 +292,26 @@ def test_digest_is_made_once_per_day(
     pipeline.send_outbox()
     with session_scope(store) as session:
         assert set(session.scalars(select(OutboxEmail.status)).all()) == {OutboxStatus.SENT}
+
+
+def test_reclassify_applies_new_rules_and_reports_changes(
+    settings: Settings, store: Store, deliver: Callable[[bytes], str], tmp_path: Path
+) -> None:
+    deliver(make_email(CO_RESPONDER_REQUEST, subject="Help with our program"))
+    pipeline = make_pipeline(settings, store)
+    pipeline.poll(source_for(settings))
+    assert pipeline.reclassify() == [], "same rules, same result"
+
+    # An admin's new rules file that knows nothing: every need disappears.
+    empty_rules = tmp_path / "empty-rules.toml"
+    empty_rules.write_text("# no rules\n")
+    pipeline.classifiers = load_classifiers(replace(settings, rules_path=empty_rules))
+    changes = pipeline.reclassify()
+    assert len(changes) == 1
+    assert "specializations" in changes[0].fields
+    before, after = changes[0].fields["specializations"]
+    assert "co_responder" in before and after == []
+    with session_scope(store) as session:
+        request = session.scalars(select(Request)).one()
+        assert request.specializations == []
+        assert len(request.classifications) == 3  # the original and two re-runs, kept as history
