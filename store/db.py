@@ -58,7 +58,12 @@ def connect(url: str, *, migrate: bool = True) -> Store:
             # One shared connection, or every session would see its own empty database.
             kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
         else:
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder for {database}: {exc.strerror}"
+                ) from exc
     else:
         kwargs["pool_pre_ping"] = True
     try:
