@@ -1,4 +1,4 @@
-"""The long-running service and database set-up: scheduler jobs, migrations, unreachable databases."""
+"""The service around the pipeline: scheduler jobs, migrations, unreachable databases."""
 
 from __future__ import annotations
 
