@@ -150,3 +150,5 @@ class Suggestion:
     rank: int
     score: float
     reasons: tuple[str, ...]
+    # The weighted parts of the score (primary, secondary, topic, similarity, distance, load).
+    components: Mapping[str, float] = field(default_factory=dict)
