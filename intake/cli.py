@@ -26,7 +26,15 @@ from intake.config import Settings, load_config
 from intake.errors import IntakeError
 from intake.wiring import App, build_source, open_app
 from store import StoreError, session_scope
-from store.models import Classification, InboundMessage, MessageStatus, OutboxEmail, Request
+from store.models import (
+    Classification,
+    DigestRun,
+    InboundMessage,
+    MailboxState,
+    MessageStatus,
+    OutboxEmail,
+    Request,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
@@ -235,6 +243,52 @@ def reprocess(state: Context, all_failed: bool, ids: tuple[int, ...]) -> None:
             return
         report = app.pipeline.process_pending(statuses=(MessageStatus.FAILED,))
         console.print(f"reprocessed: {report.processed} ok, {report.failed} still failing")
+
+
+@cli.command()
+@pass_ctx
+def status(state: Context) -> None:
+    """Show the health of each mailbox, what is waiting, and the outbox.
+
+    \b
+    Example:
+      intake status
+    """
+    with translated_errors(), session_scope(state.app.store) as session:
+        health = Table(title="Mailboxes")
+        for column in (
+            "Source",
+            "Folder",
+            "Last good poll",
+            "Errors in a row",
+            "Last error",
+            "Cursor",
+        ):
+            health.add_column(column)
+        for row in session.scalars(
+            select(MailboxState).order_by(MailboxState.source, MailboxState.folder)
+        ):
+            health.add_row(
+                row.source,
+                row.folder or "(mailbox)",
+                f"{row.last_success_at:%Y-%m-%d %H:%M:%S}" if row.last_success_at else "never",
+                str(row.consecutive_errors),
+                row.last_error,
+                f"{row.uidvalidity}:{row.last_uid}" if row.uidvalidity else "",
+            )
+        console.print(health)
+        by_status = select(InboundMessage.status, func.count()).group_by(InboundMessage.status)
+        messages = {status: count for status, count in session.execute(by_status)}
+        by_outbox = select(OutboxEmail.status, func.count()).group_by(OutboxEmail.status)
+        queued = {status: count for status, count in session.execute(by_outbox)}
+        last_digest = session.scalar(select(func.max(DigestRun.digest_date)))
+        console.print(
+            "messages: " + (", ".join(f"{k} {v}" for k, v in sorted(messages.items())) or "none")
+        )
+        console.print(
+            "outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(queued.items())) or "empty")
+        )
+        console.print(f"last digest: {last_digest or 'never'}")
 
 
 @cli.command()

@@ -7,7 +7,7 @@ import os
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ class SourceSettings:
     name: str = "tracking"
     max_message_bytes: int = 10 * 1024 * 1024
     batch_size: int = 100
+    alert_after_failures: int = 3
     maildir_path: Path = Path("var/Maildir")
     maildir_mark_seen: bool = True
     imap: Mapping[str, Any] = field(default_factory=dict)  # validated by ingest.imap
@@ -156,6 +157,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Settings:
         name=src.get("name", str, "tracking"),
         max_message_bytes=src.positive("max_message_bytes", int, 10 * 1024 * 1024),
         batch_size=src.positive("batch_size", int, 100),
+        alert_after_failures=src.positive("alert_after_failures", int, 3),
         maildir_path=resolve(maildir.get("path", str, "var/Maildir")),
         maildir_mark_seen=maildir.get("mark_seen", bool, True),
         imap=dict(imap.data),
@@ -209,6 +211,14 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Settings:
         if not isinstance(address, str) or "@" not in parseaddr(address)[1] or "\n" in address:
             raise ntf.error("staff", f"not an email address: {address!r}")
     override = ntf.get("templates_override_dir", str, "")
+    if override and not resolve(override).is_dir():
+        raise ntf.error("templates_override_dir", f"{resolve(override)} is not a folder")
+    quote_chars = ntf.get("quote_original_chars", int, 3000)
+    if quote_chars < 0:
+        raise ntf.error("quote_original_chars", "must not be negative")
+    ack_reply_to = ntf.get("ack_reply_to", str, "")
+    if ack_reply_to:
+        ack_reply_to = _address(ntf, "ack_reply_to", "")
     notify = NotifySettings(
         transport=ntf.choice("transport", ("file", "smtp"), "file"),
         outbox_dir=resolve(ntf.get("outbox_dir", str, "var/outbox")),
@@ -222,6 +232,11 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Settings:
         max_attempts=ntf.positive("max_attempts", int, 8),
         retry_base_seconds=ntf.positive("retry_base_seconds", float, 60.0),
         attach_original=ntf.get("attach_original", bool, True),
+        quote_original_chars=quote_chars,
+        acknowledge=ntf.get("acknowledge", bool, False),
+        ack_reply_to=ack_reply_to,
+        ack_max_per_sender=ntf.positive("ack_max_per_sender", int, 2),
+        ack_window_hours=ntf.positive("ack_window_hours", int, 24),
         smtp=smtp_settings,
         digest_quiet_day=ntf.choice("digest_quiet_day", ("send", "skip"), "send"),
         stale_after_days=ntf.positive("stale_after_days", int, 5),
@@ -246,6 +261,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Settings:
         timezone=timezone,
     )
     sch.check_unknown()
+    notify = replace(notify, timezone=timezone)  # the digest shows times where staff are
 
     return Settings(
         path=path.resolve(),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 import classify
 import notify
-from ingest import FetchedMessage, ParsedEmail, ParseError, Source, parse_email
+from ingest import FetchedMessage, IngestError, ParsedEmail, ParseError, Source, parse_email
 from ingest.sources import Cursor, header_block
 from intake.config import Settings
 from store import queries
@@ -376,9 +376,56 @@ class Pipeline:
     # -- the whole poll ---------------------------------------------------------------------
 
     def poll(self, source: Source, *, notify_staff: bool = True) -> PollReport:
-        """Ingest new mail, then process everything waiting (including work a crash left)."""
-        report = self.ingest(source, notify_staff=notify_staff)
+        """Ingest new mail, then process everything waiting (including work a crash left).
+
+        The mailbox's health is recorded either way; a failing mailbox raises after that,
+        so the caller (CLI or scheduler) decides whether to stop or try again later.
+        """
+        try:
+            report = self.ingest(source, notify_staff=notify_staff)
+        except IngestError as exc:
+            self._record_health(source.name, error=str(exc))
+            raise
+        self._record_health(source.name, error="")
         return self.process_pending(report=report)
+
+    def _record_health(self, source_name: str, *, error: str) -> None:
+        """Heartbeat and error counter per mailbox; one alert after N failures, one on recovery.
+
+        A mailbox that silently stops working is the worst failure an intake system has,
+        so the admin hears about it by email, once, and again when it is back.
+        """
+        limit = self.settings.source.alert_after_failures
+        with session_scope(self.store) as session:
+            state = queries.mailbox_state(session, source_name, "")
+            if error:
+                state.consecutive_errors += 1
+                state.last_error = error[:2000]
+                if state.consecutive_errors >= limit and not state.alerted:
+                    state.alerted = True
+                    notify.queue_admin_alert(
+                        session,
+                        settings=self.settings.notify,
+                        renderer=self.renderer,
+                        mailbox=source_name,
+                        failures=state.consecutive_errors,
+                        error=state.last_error,
+                        recovered=False,
+                    )
+                return
+            if state.alerted:
+                notify.queue_admin_alert(
+                    session,
+                    settings=self.settings.notify,
+                    renderer=self.renderer,
+                    mailbox=source_name,
+                    failures=state.consecutive_errors,
+                    error=state.last_error,
+                    recovered=True,
+                )
+            state.last_success_at = utcnow()
+            state.consecutive_errors = 0
+            state.alerted = False
 
     def send_outbox(self, transport: notify.Transport | None = None) -> notify.SendReport:
         """Deliver due outbox rows."""

@@ -15,14 +15,38 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> dt.datetime:
     """Timezone-aware now; every timestamp in the database is UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+class SafeString(TypeDecorator[str]):
+    """Text that drops NUL characters and fits its column: mail is hostile, PostgreSQL strict."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        value = value.replace("\x00", "")
+        # PostgreSQL refuses an over-long VARCHAR where SQLite would keep it; cut, never fail.
+        length = getattr(self.impl_instance, "length", None)
+        return value[:length] if length else value
+
+
+class SafeText(SafeString):
+    """Unbounded text, NUL-free."""
+
+    impl = Text
+    cache_ok = True
 
 
 class Base(DeclarativeBase):
@@ -48,28 +72,28 @@ class InboundMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # source name + Message-ID, or source name + sha256 when the message has none
-    dedupe_key: Mapped[str] = mapped_column(String(600))
-    source: Mapped[str] = mapped_column(String(100))
-    folder: Mapped[str] = mapped_column(String(200), default="")
-    source_key: Mapped[str] = mapped_column(String(300), default="")  # file name, maildir key
+    dedupe_key: Mapped[str] = mapped_column(SafeString(600))
+    source: Mapped[str] = mapped_column(SafeString(100))
+    folder: Mapped[str] = mapped_column(SafeString(200), default="")
+    source_key: Mapped[str] = mapped_column(SafeString(300), default="")  # file name, maildir key
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     uid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    message_id: Mapped[str] = mapped_column(String(500), default="", index=True)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[str] = mapped_column(SafeString(500), default="", index=True)
+    sha256: Mapped[str] = mapped_column(SafeString(64), index=True)
     size: Mapped[int] = mapped_column(Integer, default=0)
     raw: Mapped[bytes | None] = mapped_column(
         LargeBinary, nullable=True
     )  # None when quarantined unread
-    header_summary: Mapped[str] = mapped_column(Text, default="")
-    subject: Mapped[str] = mapped_column(String(500), default="")
-    from_addr: Mapped[str] = mapped_column(String(320), default="")
+    header_summary: Mapped[str] = mapped_column(SafeText, default="")
+    subject: Mapped[str] = mapped_column(SafeString(500), default="")
+    from_addr: Mapped[str] = mapped_column(SafeString(320), default="")
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    status: Mapped[str] = mapped_column(String(20), default=MessageStatus.RECEIVED, index=True)
-    error: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(SafeString(20), default=MessageStatus.RECEIVED, index=True)
+    error: Mapped[str] = mapped_column(SafeText, default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    kind: Mapped[str] = mapped_column(String(20), default="")
-    kind_reason: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(SafeString(20), default="")
+    kind_reason: Mapped[str] = mapped_column(SafeText, default="")
     notify: Mapped[bool] = mapped_column(default=True)  # False for backfilled history
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("request.id", ondelete="SET NULL"), nullable=True, index=True
@@ -89,26 +113,26 @@ class Request(Base):
     __tablename__ = "request"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ref: Mapped[str] = mapped_column(String(20), unique=True)  # LS-2026-0042
-    kind: Mapped[str] = mapped_column(String(20))  # request | notice
-    status: Mapped[str] = mapped_column(String(20), default="new")  # new | in_progress | closed
-    subject: Mapped[str] = mapped_column(String(500), default="")
-    summary: Mapped[str] = mapped_column(Text, default="")
-    requester_name: Mapped[str] = mapped_column(String(200), default="")
-    requester_title: Mapped[str] = mapped_column(String(200), default="")
-    requester_agency: Mapped[str] = mapped_column(String(300), default="")
-    requester_agency_type: Mapped[str] = mapped_column(String(40), default="")
-    requester_city: Mapped[str] = mapped_column(String(120), default="")
-    requester_state: Mapped[str] = mapped_column(String(4), default="")
-    requester_email: Mapped[str] = mapped_column(String(320), default="")
-    requester_phone: Mapped[str] = mapped_column(String(40), default="")
-    primary_specialization: Mapped[str] = mapped_column(String(40), default="")
+    ref: Mapped[str] = mapped_column(SafeString(20), unique=True)  # LS-2026-0042
+    kind: Mapped[str] = mapped_column(SafeString(20))  # request | notice
+    status: Mapped[str] = mapped_column(SafeString(20), default="new")  # new | in_progress | closed
+    subject: Mapped[str] = mapped_column(SafeString(500), default="")
+    summary: Mapped[str] = mapped_column(SafeText, default="")
+    requester_name: Mapped[str] = mapped_column(SafeString(200), default="")
+    requester_title: Mapped[str] = mapped_column(SafeString(200), default="")
+    requester_agency: Mapped[str] = mapped_column(SafeString(300), default="")
+    requester_agency_type: Mapped[str] = mapped_column(SafeString(40), default="")
+    requester_city: Mapped[str] = mapped_column(SafeString(120), default="")
+    requester_state: Mapped[str] = mapped_column(SafeString(4), default="")
+    requester_email: Mapped[str] = mapped_column(SafeString(320), default="")
+    requester_phone: Mapped[str] = mapped_column(SafeString(40), default="")
+    primary_specialization: Mapped[str] = mapped_column(SafeString(40), default="")
     specializations: Mapped[list[Any]] = mapped_column(default=list)
     topics: Mapped[list[Any]] = mapped_column(default=list)
     ta_types: Mapped[list[Any]] = mapped_column(default=list)
     contacted_sites: Mapped[list[Any]] = mapped_column(default=list)
     first_message_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    notification_message_id: Mapped[str] = mapped_column(String(300), default="")
+    notification_message_id: Mapped[str] = mapped_column(SafeString(300), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_staff_action_at: Mapped[dt.datetime | None] = mapped_column(
@@ -143,8 +167,8 @@ class Classification(Base):
     message_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_message.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    rules_version: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(20), default="")
+    rules_version: Mapped[str] = mapped_column(SafeString(64))
+    kind: Mapped[str] = mapped_column(SafeString(20), default="")
     # What this one message says (a reply may add needs or contacted sites to its request).
     specializations: Mapped[list[Any]] = mapped_column(default=list)
     topics: Mapped[list[Any]] = mapped_column(default=list)
@@ -170,7 +194,7 @@ class SiteSuggestion(Base):
         ForeignKey("request.id", ondelete="CASCADE"), index=True
     )
     rank: Mapped[int] = mapped_column(Integer)
-    site_id: Mapped[str] = mapped_column(String(40), index=True)
+    site_id: Mapped[str] = mapped_column(SafeString(40), index=True)
     score: Mapped[float] = mapped_column(Float)
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[dt.datetime] = mapped_column(
@@ -188,7 +212,7 @@ class SiteContact(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"))
-    site_id: Mapped[str] = mapped_column(String(40), index=True)
+    site_id: Mapped[str] = mapped_column(SafeString(40), index=True)
     message_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_message.id", ondelete="SET NULL"), nullable=True
     )
@@ -211,17 +235,19 @@ class OutboxEmail(Base):
     __tablename__ = "outbox_email"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(300), unique=True)  # stable across retries
-    purpose: Mapped[str] = mapped_column(String(30))  # notification | update | digest | ack | alert
+    message_id: Mapped[str] = mapped_column(SafeString(300), unique=True)  # stable across retries
+    purpose: Mapped[str] = mapped_column(
+        SafeString(30)
+    )  # notification | update | digest | ack | alert
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("request.id", ondelete="SET NULL"), nullable=True, index=True
     )
     recipients: Mapped[list[Any]] = mapped_column(default=list)
-    subject: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(SafeString(500))
     raw: Mapped[bytes] = mapped_column(LargeBinary)  # the complete rendered MIME message
-    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING, index=True)
+    status: Mapped[str] = mapped_column(SafeString(20), default=OutboxStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_error: Mapped[str] = mapped_column(SafeText, default="")
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -250,13 +276,13 @@ class MailboxState(Base):
     __table_args__ = (UniqueConstraint("source", "folder", name="uq_mailbox_state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(String(100))
-    folder: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(SafeString(100))
+    folder: Mapped[str] = mapped_column(SafeString(200), default="")
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     last_success_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
     consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_error: Mapped[str] = mapped_column(SafeText, default="")
     alerted: Mapped[bool] = mapped_column(default=False)

@@ -99,3 +99,52 @@ def test_an_unreachable_database_exits_with_code_4(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(config), "requests", "list"])
     assert result.exit_code == 4
     assert "database:" in result.output
+
+
+def test_a_failing_mailbox_alerts_the_admin_once_and_again_on_recovery(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from ingest import MaildirSource, SourceError
+    from intake.pipeline import Pipeline, load_classifiers
+    from store.models import MailboxState, OutboxEmail
+
+    store = connect(settings.database_url)
+    pipeline = Pipeline(settings, store, load_classifiers(settings))
+    missing = tmp_path / "not-a-maildir"  # a real fault: the mailbox is gone
+    try:
+        for _ in range(settings.source.alert_after_failures + 2):
+            with pytest.raises(SourceError):
+                pipeline.poll(MaildirSource(missing, name="tracking"))
+        with session_scope(store) as session:
+            state = session.scalars(select(MailboxState)).one()
+            assert state.consecutive_errors == settings.source.alert_after_failures + 2
+            assert "not a Maildir" in state.last_error and state.last_success_at is None
+            alerts = session.scalars(select(OutboxEmail)).all()
+            assert [a.purpose for a in alerts] == ["alert"]
+            assert alerts[0].recipients == [settings.notify.admin]
+            assert "failed 3 polls in a row" in alerts[0].subject
+
+        missing.mkdir()
+        for sub in ("cur", "new", "tmp"):
+            (missing / sub).mkdir()
+        pipeline.poll(MaildirSource(missing, name="tracking"))
+        pipeline.poll(MaildirSource(missing, name="tracking"))
+        with session_scope(store) as session:
+            state = session.scalars(select(MailboxState)).one()
+            assert state.consecutive_errors == 0 and state.last_success_at is not None
+            subjects = session.scalars(select(OutboxEmail.subject).order_by(OutboxEmail.id)).all()
+            assert len(subjects) == 2 and "working again" in subjects[1]
+    finally:
+        store.dispose()
+
+
+def test_status_shows_mailbox_health(settings: Settings, deliver: Callable[[bytes], str]) -> None:
+    deliver(make_email(CO_RESPONDER_REQUEST))
+    config = settings.path
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--config", str(config), "poll", "--once"]).exit_code == 0
+    result = runner.invoke(cli, ["--config", str(config), "status"])
+    assert result.exit_code == 0, result.output
+    mailbox_row = next(line for line in result.output.splitlines() if "tracking" in line)
+    assert "never" not in mailbox_row and "2" in mailbox_row  # a timestamp from this century
+    assert "processed 1" in result.output
