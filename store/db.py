@@ -42,7 +42,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the poller and a CLI reader work at once; foreign keys are off by default.
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    # FULL, not NORMAL: the mailbox is acknowledged after commit, so commits must survive power loss.
+    # FULL, not NORMAL: the mailbox is acknowledged after commit; commits must survive power loss.
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
