@@ -687,6 +687,7 @@ def demo(state: Context) -> None:
 
 
 # Command groups that live in their own modules attach themselves here, one line each.
+from intake import cli_sites  # noqa: E402, F401  (intake sites ..., intake suggest)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
