@@ -35,7 +35,14 @@ class NotifySettings:
     max_attempts: int = 8
     retry_base_seconds: float = 60.0
     attach_original: bool = True
+    quote_original_chars: int = 3000  # 0: no quoted excerpt in the notification
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     # daily digest
     digest_quiet_day: str = "send"  # send | skip
     stale_after_days: int = 5
+    timezone: str = "UTC"  # times in the digest are shown in this zone ([schedule] timezone)
+    # acknowledgement to the requester (RFC 3834 auto-reply), off unless an admin turns it on
+    acknowledge: bool = False
+    ack_reply_to: str = ""  # where the requester's answer should go; "" = from_addr
+    ack_max_per_sender: int = 2
+    ack_window_hours: int = 24

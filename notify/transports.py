@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import ssl
 import tempfile
 from collections.abc import Sequence
@@ -63,11 +62,21 @@ class SmtpTransport:
             return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._context())
         client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
         if s.security == "starttls":
-            client.starttls(context=self._context())
+            try:
+                client.starttls(context=self._context())
+            except BaseException:
+                client.close()
+                raise
         return client
 
     def send(self, *, sender: str, recipients: Sequence[str], raw: bytes, name: str) -> str:
         s = self.settings
+        if s.username and s.security == "plain":
+            raise TransportError(
+                "refusing to send the SMTP password over an unencrypted connection "
+                "(set [notify.smtp] security to starttls or tls)",
+                permanent=True,
+            )
         envelope_from = parseaddr(sender)[1]
         envelope_to = [parseaddr(r)[1] for r in recipients]
         try:
@@ -75,22 +84,35 @@ class SmtpTransport:
                 if s.username:
                     client.login(s.username, s.password)
                 refused = client.sendmail(envelope_from, envelope_to, raw)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise TransportError(f"SMTP login refused: {exc.smtp_code}", permanent=True) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             codes = {code for code, _ in exc.recipients.values()}
             permanent = all(500 <= code < 600 for code in codes)
-            raise TransportError(f"all recipients refused: {exc.recipients}", permanent=permanent) from exc
-        except smtplib.SMTPResponseException as exc:
-            detail = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
             raise TransportError(
-                f"SMTP {exc.smtp_code}: {detail}", permanent=500 <= exc.smtp_code < 600
+                f"all recipients refused: {exc.recipients}", permanent=permanent
             ) from exc
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except smtplib.SMTPResponseException as exc:  # includes a refused login (535, or 454)
+            raise TransportError(
+                f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}",
+                permanent=500 <= exc.smtp_code < 600,
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            # The relay lacks STARTTLS or AUTH: a configuration problem, retrying cannot help.
+            raise TransportError(f"SMTP server does not support it: {exc}", permanent=True) from exc
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise TransportError(f"SMTP connection failed: {exc}") from exc
         if refused:
-            return f"accepted by {s.host} except {sorted(refused)}"
+            return f"accepted by {s.host}:{s.port}; refused: {_refusals(refused)}"
         return f"accepted by {s.host}:{s.port}"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(
+        f"{address} ({code} {_text(reply)})" for address, (code, reply) in sorted(refused.items())
+    )
 
 
 def connect(settings: NotifySettings) -> Transport:
