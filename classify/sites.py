@@ -357,10 +357,11 @@ def parse_sites(text: str, file: str = "sites.toml") -> SiteDirectory:
             problems.append(f"{file}:{lines.of(index)}: site #{index + 1}: not a table; skipped")
             continue
         reader = _EntryReader(file, lines, index, entry)
+        if any(s.id == entry.get("id") for s in sites):
+            reader.problem(f"id '{entry['id']}' is used twice; this entry is skipped", "id")
+            problems.extend(reader.problems)
+            continue
         site = reader.read()
-        if site is not None and any(s.id == site.id for s in sites):
-            reader.problem(f"id '{site.id}' is used twice; this entry is skipped", "id")
-            site = None
         if site is not None:
             kept = []
             for alias in site.aliases:
