@@ -197,18 +197,38 @@ def run(state: Context) -> None:
 @click.option(
     "--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Digest date (default today)."
 )
+@click.option(
+    "--preview",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Only write what the next digest would say to FILE.html (and FILE.txt); record nothing.",
+)
 @pass_ctx
-def digest(state: Context, send: bool, day: dt.datetime | None) -> None:
+def digest(state: Context, send: bool, day: dt.datetime | None, preview: Path | None) -> None:
     """Queue the daily digest (once per day) and optionally send it.
 
     \b
     Example:
       intake digest --send
+      intake digest --preview /tmp/digest.html
     """
     with translated_errors():
         app = state.app
         tz = zoneinfo.ZoneInfo(app.settings.schedule.timezone)
         digest_date = day.date() if day else dt.datetime.now(tz).date()
+        if preview is not None:
+            with session_scope(app.store) as session:
+                rendered = notify.preview_digest(
+                    session,
+                    digest_date=digest_date,
+                    settings=app.settings.notify,
+                    renderer=app.pipeline.renderer,
+                    site_names=app.pipeline.classifiers.site_names,
+                )
+            preview.parent.mkdir(parents=True, exist_ok=True)
+            preview.write_text(rendered.html, "utf-8")
+            preview.with_suffix(".txt").write_text(rendered.text, "utf-8")
+            console.print(f"{rendered.subject}\nwrote {preview} and {preview.with_suffix('.txt')}")
+            return
         run_row = app.pipeline.run_digest(digest_date)
         if run_row is None:
             console.print(f"the digest for {digest_date} was already made")

@@ -99,12 +99,17 @@ def build_scheduler(app: App, scheduler: BlockingScheduler | None = None) -> Blo
         id="outbox",
         **common,
     )
+    # Started after today's digest time (a restart, a crash at 07:29): run the digest job at
+    # once as well; it is a no-op when today's digest exists, as run_digest is once a day.
+    now = dt.datetime.now(tz)
+    catch_up = {"next_run_time": now} if now.time() >= schedule.digest_time else {}
     scheduler.add_job(
         jobs.digest,
         CronTrigger(
             hour=schedule.digest_time.hour, minute=schedule.digest_time.minute, timezone=tz
         ),
         id="digest",
+        **catch_up,
         **common,
     )
     return scheduler

@@ -1,7 +1,7 @@
 """Telling staff: rendering, the outbox and its transports, and the daily digest."""
 
 from notify.alerts import queue_admin_alert
-from notify.digest import run_digest
+from notify.digest import preview_digest, run_digest
 from notify.errors import NotifyError, TemplateError, TransportError
 from notify.notifications import queue_request_email
 from notify.outbox import SendReport, retry_failed, send_pending
@@ -22,6 +22,7 @@ __all__ = [
     "Transport",
     "TransportError",
     "connect",
+    "preview_digest",
     "queue_admin_alert",
     "queue_request_email",
     "retry_failed",
