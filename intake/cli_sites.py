@@ -52,7 +52,9 @@ def sites_list(state: Context, path: Path | None) -> None:
     with translated_errors():
         directory = _directory(state, path)
         table = Table(title=f"{len(directory.sites)} learning site(s)")
-        for column in ("Id", "Name", "Setting", "Size", "Active", "Teaches"):
+        widest = max(len(site.id) for site in directory.sites)
+        table.add_column("Id", no_wrap=True, min_width=widest)
+        for column in ("Name", "Setting", "Size", "Active", "Teaches"):
             table.add_column(column)
         for site in directory.sites:
             table.add_row(
