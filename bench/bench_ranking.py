@@ -43,6 +43,9 @@ def main() -> int:
     parser.add_argument("--sites", type=Path, default=REPO / "sites.toml")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every ranking")
     args = parser.parse_args()
+    if not (args.corpus / "labels.toml").exists() or not args.facts.exists():
+        print(f"skipped: no labelled corpus at {args.corpus} or facts at {args.facts}")
+        return 0
 
     facts = tomllib.loads(args.facts.read_text("utf-8"))
     runs = {s["id"]: set(s.get("specializations", [])) for s in facts.get("site", [])}
@@ -72,8 +75,10 @@ def main() -> int:
             load[i] += 1
         if args.verbose or not hit1:
             who = analysis.requester
-            print(f"{'ok ' if hit1 else 'MISS'} {label['file']} {primary} {list(analysis.topics)} "
-                  f"{list(analysis.ta_types)} {who.agency_type} {who.city}, {who.state}")
+            print(
+                f"{'ok ' if hit1 else 'MISS'} {label['file']} {primary} {list(analysis.topics)} "
+                f"{list(analysis.ta_types)} {who.agency_type} {who.city}, {who.state}"
+            )
             for s in ranking:
                 print(f"     {s.rank}. {s.site_id:18} {s.score:5.2f}  {'; '.join(s.reasons)}")
     rank_seconds = time.perf_counter() - started
@@ -83,7 +88,9 @@ def main() -> int:
     print(f"top suggestion runs the primary need: {hits1 / n:.1%}")
     print(f"a top-3 suggestion runs it:           {hits3 / n:.1%}")
     print(f"top suggestions by site: {dict(tops.most_common())}")
-    print(f"gazetteer load: {load_seconds:.2f}s; ranking: {rank_seconds * 1000 / n:.2f} ms a request")
+    print(
+        f"gazetteer load: {load_seconds:.2f}s; ranking: {rank_seconds * 1000 / n:.2f} ms a request"
+    )
 
     started = time.perf_counter()
     for _ in range(200):
