@@ -351,7 +351,7 @@ def parse_sites(text: str, file: str = "sites.toml") -> SiteDirectory:
     if not isinstance(entries, list):
         raise SiteDirectoryError(f"{file}: 'site' must be [[site]] tables")
     sites: list[Site] = []
-    alias_owner: dict[str, str] = {}
+    alias_owner: dict[str, tuple[str, str]] = {}  # folded alias -> (alias, site id)
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             problems.append(f"{file}:{lines.of(index)}: site #{index + 1}: not a table; skipped")
@@ -365,12 +365,29 @@ def parse_sites(text: str, file: str = "sites.toml") -> SiteDirectory:
         if site is not None:
             kept = []
             for alias in site.aliases:
-                owner = alias_owner.setdefault(alias.casefold(), site.id)
+                folded = alias.casefold()
+                owner = alias_owner.get(folded, (alias, site.id))[1]
+                # An alias inside another site's alias would claim mail about that site too.
+                overlap = next(
+                    (
+                        (other, other_site)
+                        for key, (other, other_site) in alias_owner.items()
+                        if other_site != site.id and (folded in key or key in folded)
+                    ),
+                    None,
+                )
                 if owner != site.id:
                     reader.problem(
                         f"alias '{alias}' already names site '{owner}'; ignored", "aliases"
                     )
+                elif overlap is not None:
+                    reader.problem(
+                        f"alias '{alias}' overlaps alias '{overlap[0]}' of site '{overlap[1]}'; "
+                        "ignored",
+                        "aliases",
+                    )
                 else:
+                    alias_owner[folded] = (alias, site.id)
                     kept.append(alias)
             site = _replace_aliases(site, tuple(kept))
             sites.append(site)

@@ -157,6 +157,22 @@ def test_each_problem_names_file_line_and_site_and_the_good_parts_still_load(
     assert far.ta_offered == ("email",) and far.lat is None
 
 
+def test_an_alias_inside_another_sites_alias_is_reported() -> None:
+    text = (
+        '[[site]]\nid = "county"\nname = "Lake County Sheriff"\nlat = 1.0\nlon = 1.0\n'
+        'aliases = ["Lake County Sheriff"]\n[site.specializations]\ncit = 1\n'
+        '[[site]]\nid = "city"\nname = "Lake PD"\nlat = 1.0\nlon = 1.0\n'
+        'aliases = ["Lake County", "Lake PD"]\n[site.specializations]\ncit = 1\n'
+    )
+    directory = parse_sites(text)
+    assert directory.problems == (
+        "sites.toml:14: site 'city': alias 'Lake County' overlaps alias 'Lake County Sheriff' "
+        "of site 'county'; ignored",
+    )
+    city = directory.get("city")
+    assert city is not None and city.aliases == ("Lake PD",)
+
+
 def test_a_site_that_teaches_nothing_is_reported(tmp_path: Path) -> None:
     text = '[[site]]\nid = "quiet"\nname = "Quiet PD"\nlat = 1.0\nlon = 1.0\n'
     directory = parse_sites(text)
