@@ -19,7 +19,7 @@ from intake.config import Settings, load_config
 from intake.pipeline import Pipeline, load_classifiers
 from notify.errors import TemplateError
 from notify.notifications import request_context
-from notify.render import Renderer
+from notify.render import RenderedEmail, Renderer
 from notify.transports import SmtpTransport
 from store.db import Store, session_scope
 from store.models import InboundMessage, OutboxEmail, Request, SiteSuggestion
@@ -135,7 +135,9 @@ def test_hostile_content_is_escaped_never_evaluated_and_cannot_inject_headers(
     tmp_path: Path, database_url: str, store: Store, deliver: Callable[[bytes], str]
 ) -> None:
     settings = load_config(write_config(tmp_path, database_url, "acknowledge = true"))
-    deliver(make_email(HOSTILE_BODY, subject="Help {{ 7 * 7 }} <b>now</b>", from_addr=CRLF_FROM))
+    raw = make_email(HOSTILE_BODY, subject="Help {{ 7 * 7 }} <b>now</b>", from_addr="sam@x.example")
+    # Written as bytes: Python's own email classes refuse to build such a header.
+    deliver(raw.replace(b"From: sam@x.example", b"From: " + CRLF_FROM.encode(), 1))
     pipeline = pipeline_for(settings, store)
     poll(settings, pipeline)
 
@@ -154,8 +156,9 @@ def test_hostile_content_is_escaped_never_evaluated_and_cannot_inject_headers(
     assert "{{ 7 * 7 }}" in text and "{{ 7 * 7 }}" in html.unescape(markup)
     assert "{% for x in range(3) %}" in text and "looploop" not in text
 
-    for message, raw in zip(sent.values(), raws, strict=True):
-        assert "Bcc" not in message and "bcc" not in {k.lower() for k in message.keys()}
+    for raw in raws:
+        message = parse(raw)
+        assert "bcc" not in {name.lower() for name in message}
         head = raw.split(b"\r\n\r\n", 1)[0]
         assert not re.search(rb"(?im)^bcc:", head)
         assert "\r" not in message["Subject"] and "\n" not in message["Subject"]
@@ -184,7 +187,7 @@ def _rich_request(store: Store) -> tuple[Request, InboundMessage]:
             ref="LS-2026-0042",
             kind="request",
             subject="Co-responder visit",
-            summary="Springfield wants to start a co-responder team and visit a site that runs one.",
+            summary="Springfield wants to start a co-responder team and visit a site running one.",
             requester_name="Alex Rivera",
             requester_title="Captain",
             requester_agency="Springfield Police Department",
@@ -328,3 +331,28 @@ def test_settings_without_quote_or_attachment_leave_both_out(
         rendered = Renderer(quiet.templates_dir).render("notification", context)
     assert "Quoted line two" not in rendered.text and "original.eml" not in rendered.text
     assert "Quoted line two" not in rendered.html and "original.eml" not in rendered.html
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Hello\r\nBcc: victim@elsewhere.example",
+        "Hi =?utf-8?q?Evil=0D=0ABcc=3A_victim=40elsewhere=2Eexample?= there",
+        "=?utf-8?b?RXZpbA0KQmNjOiB2aWN0aW1AZWxzZXdoZXJlLmV4YW1wbGU=?=",
+    ],
+)
+def test_no_header_can_be_injected_through_a_subject(subject: str) -> None:
+    from notify.compose import build_message
+
+    raw = build_message(
+        RenderedEmail(subject=subject, text="t", html="<p>t</p>"),
+        from_addr="Intake <intake@program.example.org>",
+        to=["staff@program.example.org"],
+        message_id="<x@intake.test>",
+        in_reply_to="<=?utf-8?q?a=0D=0ABcc:_v@e.example?=@evil.example>",
+    )
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert not re.search(rb"(?im)^bcc:", head)
+    parsed = parse(raw)
+    assert "Bcc" not in parsed and "In-Reply-To" not in parsed
+    assert "\n" not in parsed["Subject"] and "\r" not in parsed["Subject"]
