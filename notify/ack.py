@@ -24,7 +24,7 @@ from store.models import InboundMessage, OutboxEmail, Request, utcnow
 _MACHINE_LOCAL_PART = re.compile(
     r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|noreply|mailer[-_.]?daemon|postmaster|bounces?"
     r"|auto[-_.]?(reply|responder)|listserv|majordomo|.*[-_.](request|owner|bounces?))$"
-    r"|^(owner|bounce)[-_.+]",
+    r"|^(owner|bounces?)[-_.+]",
     re.IGNORECASE,
 )
 _AUTOMATIC_PRECEDENCE = ("bulk", "junk", "list", "auto_reply")
