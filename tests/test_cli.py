@@ -183,3 +183,16 @@ def test_demo_twice_records_nothing_twice(tmp_path: Path) -> None:
         refs = [row[0] for row in db.execute("select ref from request")]
     assert len(ids) == len(set(ids)) >= 10
     assert len(refs) == len(set(refs)) >= 6
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, command in all_commands(cli) if not isinstance(command, click.Group)]
+)
+def test_every_command_is_documented_in_the_readme(name: str) -> None:
+    readme = (REPO / "README.md").read_text()
+    first, *rest = name.split()
+    if rest:  # a subcommand is documented as `intake group sub` or listed after `intake group`
+        listed = f"intake {first}" in readme and rest[0] in readme
+        assert f"intake {name}" in readme or listed
+    else:
+        assert f"intake {name}" in readme, f"README does not mention `intake {name}`"
