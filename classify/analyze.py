@@ -1,55 +1,199 @@
-"""One entry point: read a parsed email and conclude everything about it (placeholder; issue 4)."""
+"""One entry point: read a parsed email and conclude its kind, requester, needs, sites and evidence."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from classify.rules import RuleSet
+from classify.contacts import own_sites, site_names
+from classify.engine import Scored
+from classify.extract import empty_requester, extract_requester, forwarded_original
+from classify.kind import decide_kind as _decide_kind
+from classify.rules import KIND_CUES, RuleSet
 from classify.sites import SiteDirectory
-from classify.types import SPECIALIZATIONS, TA_TYPES, TOPICS, Analysis, EmailLike, KindVerdict, Requester
+from classify.text import CleanText, clean
+from classify.types import (
+    SPECIALIZATIONS,
+    TA_TYPES,
+    TOPICS,
+    Analysis,
+    EmailLike,
+    KindVerdict,
+    LabelScore,
+    RuleResult,
+)
+
+NO_NEEDS_KINDS = ("auto_reply", "bounce", "other")
+NO_REQUESTER_KINDS = ("auto_reply", "bounce")
+SUBJECT_BONUS = 1.0  # a need named in the subject is usually the main one
+FIRST_BONUS = 1.0  # ... and so is the one the sender raises first
+STRENGTH_CAP = 2.0
+SUMMARY_CHARS = 420
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings|to whom it may concern)"
+    r"\b[^\n]{0,60}$",
+    re.IGNORECASE,
+)
+_GROUPS = (("specialization", SPECIALIZATIONS), ("topic", TOPICS), ("ta_type", TA_TYPES))
 
 
-def decide_kind(email: EmailLike, *, known_thread: bool) -> KindVerdict:
-    """The kind of an email, from its headers first and its text second."""
-    headers = email.headers
-    auto = headers.get("auto-submitted", "").lower()
-    if email.content_type == "multipart/report" or email.from_addr.startswith("mailer-daemon@"):
-        return KindVerdict("bounce", "delivery status report")
-    if auto and auto != "no":
-        return KindVerdict("auto_reply", f"Auto-Submitted: {auto}")
-    if headers.get("precedence", "").lower() in ("bulk", "list", "junk"):
-        return KindVerdict("other", "bulk mail (Precedence header)")
-    if headers.get("list-id") or headers.get("list-unsubscribe"):
-        return KindVerdict("other", "mailing-list mail (List-Id/List-Unsubscribe)")
-    if known_thread:
-        return KindVerdict("reply", "replies to a known request")
-    return KindVerdict("request", "a person writing to the program")
+def classification_text(cleaned: CleanText) -> str:
+    """The new text, plus a forwarded message (its content is what the sender asks about)."""
+    parts = [cleaned.body]
+    if cleaned.forwarded and cleaned.quoted:
+        parts.append(cleaned.quoted[0].text)
+    return "\n\n".join(p for p in parts if p.strip())
+
+
+def _label_scores(rules: RuleSet, scored: Scored) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for rule in rules.rules:
+        match = scored.matches.get(rule.name)
+        if match is not None and match.hit:
+            totals[rule.label] = totals.get(rule.label, 0.0) + rule.weight
+    return totals
+
+
+def _first_position(rules: RuleSet, scored: Scored, label: str) -> tuple[bool, int]:
+    """(named in the subject, first token where the label's rules hit)."""
+    in_subject = False
+    first = scored.length
+    for rule in rules.rules:
+        if rule.label != label:
+            continue
+        match = scored.matches.get(rule.name)
+        if match is None:
+            continue
+        for hit in match.hits:
+            if hit.start < scored.subject_end:
+                in_subject = True
+            else:
+                first = min(first, hit.start)
+    return in_subject, first
+
+
+def _order_needs(rules: RuleSet, scored: Scored, totals: Mapping[str, float], labels: list[str]) -> list[str]:
+    """Primary first: how strongly, whether in the subject, and whether mentioned first.
+
+    Scores are capped (relative to the threshold) so a label with many rules does not drown
+    the one the sender leads with.
+    """
+    positions = {label: _first_position(rules, scored, label) for label in labels}
+    earliest = min((first for _, first in positions.values()), default=0)
+
+    def key(label: str) -> tuple[float, int]:
+        in_subject, first = positions[label]
+        strength = min(totals[label] / max(rules.threshold(label), 0.01), STRENGTH_CAP)
+        bonus = (SUBJECT_BONUS if in_subject else 0.0) + (FIRST_BONUS if first == earliest else 0.0)
+        return (-(strength + bonus), first)
+
+    return sorted(labels, key=key)
+
+
+def _rule_results(rules: RuleSet, scored: Scored) -> tuple[RuleResult, ...]:
+    results = []
+    for rule in rules.rules:
+        match = scored.matches.get(rule.name)
+        if match is not None and match.hit:
+            texts = list(dict.fromkeys(h.text for h in match.hits))
+            reason = f"matched {', '.join(repr(t) for t in texts[:3])}"
+            results.append(RuleResult(rule.name, rule.label, True, rule.weight, texts[0], reason))
+        elif match is not None and match.negated:
+            hit = match.negated[0]
+            reason = f"{hit.text!r} negated by {hit.negated_by!r}"
+            results.append(RuleResult(rule.name, rule.label, False, rule.weight, "", reason))
+        else:
+            results.append(RuleResult(rule.name, rule.label, False, rule.weight, "", "no match"))
+    return tuple(results)
+
+
+def summarize(body: str) -> str:
+    """One paragraph: the opening sentences of the new text, greeting left out."""
+    lines = [line.strip() for line in body.split("\n")]
+    while lines and (not lines[0] or _GREETING.match(lines[0])):
+        lines.pop(0)
+    text = " ".join(" ".join(lines).split())
+    if len(text) <= SUMMARY_CHARS:
+        return text
+    cut = text[:SUMMARY_CHARS]
+    end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    return cut[: end + 1] if end > SUMMARY_CHARS // 2 else cut.rstrip() + "…"
+
+
+def decide_kind(
+    email: EmailLike, *, known_thread: bool, rules: RuleSet | None = None
+) -> KindVerdict:
+    """The kind of an email from its headers, and from its text when rules are given."""
+    if rules is None or rules.engine is None:
+        return _decide_kind(email, known_thread=known_thread)
+    cleaned = clean(email.body_text)
+    scored = rules.engine.score(email.subject, classification_text(cleaned))
+    return _decide_kind(
+        email,
+        known_thread=known_thread,
+        cue_scores=_label_scores(rules, scored),
+        thresholds={k: rules.threshold(k) for k in (*rules.thresholds, *KIND_CUES)},
+        clean=cleaned,
+    )
 
 
 def analyze(
     email: EmailLike, rules: RuleSet, sites: SiteDirectory, *, known_thread: bool = False
 ) -> Analysis:
-    """Kind, requester, needs and evidence for one email."""
-    kind = decide_kind(email, known_thread=known_thread)
-    text = f"{email.subject}\n{email.body_text}".lower()
-    found: dict[str, list[str]] = {}
-    for label, phrases in rules.keywords.items():
-        for phrase in phrases:
-            if re.search(r"\b" + re.escape(phrase.lower()) + r"\b", text):
-                found.setdefault(label, []).append(phrase)
-    contacted = tuple(
-        site.id
-        for site in sites.sites
-        if any(alias.lower() in text for alias in site.aliases)
+    """Kind, requester, needs, contacted sites and evidence for one email."""
+    cleaned = clean(email.body_text)
+    text = classification_text(cleaned)
+    if rules.engine is None:
+        raise ValueError("RuleSet has no compiled engine: load it with classify.load_rules")
+    scored = rules.engine.score(email.subject, text)
+    totals = _label_scores(rules, scored)
+    kind_thresholds = {k: rules.threshold(k) for k in (*totals, *KIND_CUES)}
+    kind = _decide_kind(
+        email,
+        known_thread=known_thread,
+        cue_scores=totals,
+        thresholds=kind_thresholds,
+        clean=cleaned,
     )
+    if kind.kind in NO_REQUESTER_KINDS:
+        requester = empty_requester(email)
+    else:
+        requester = extract_requester(email, cleaned)
+
+    label_scores: list[LabelScore] = []
+    accepted: dict[str, list[str]] = {group: [] for group, _ in _GROUPS}
+    for group, labels in _GROUPS:
+        for label in labels:
+            score = LabelScore(label, group, round(totals.get(label, 0.0), 3), rules.threshold(label))
+            label_scores.append(score)
+            if score.accepted and kind.kind not in NO_NEEDS_KINDS:
+                accepted[group].append(label)
+    specializations = _order_needs(rules, scored, totals, accepted["specialization"])
+
+    contacted: tuple[str, ...] = ()
+    if kind.kind not in NO_NEEDS_KINDS:
+        names = site_names(sites)
+        body_for_sites = f"{email.subject}\n{cleaned.body}"
+        if forwarded_original(cleaned) is not None and cleaned.quoted:
+            body_for_sites += "\n" + cleaned.quoted[0].text
+        contacted = names.find(body_for_sites, exclude=own_sites(sites, requester.agency))
+
+    evidence: dict[str, tuple[str, ...]] = {}
+    for rule in rules.rules:
+        match = scored.matches.get(rule.name)
+        if match is not None and match.hit and rule.label in totals:
+            found = evidence.get(rule.label, ())
+            evidence[rule.label] = tuple(dict.fromkeys((*found, *(h.text for h in match.hits))))
     return Analysis(
         kind=kind,
-        requester=Requester(name=email.from_name, email=email.from_addr),
-        specializations=tuple(label for label in SPECIALIZATIONS if label in found),
-        topics=tuple(label for label in TOPICS if label in found),
-        ta_types=tuple(label for label in TA_TYPES if label in found),
+        requester=requester,
+        specializations=tuple(specializations),
+        topics=tuple(accepted["topic"]),
+        ta_types=tuple(accepted["ta_type"]),
         contacted_sites=contacted,
-        summary=" ".join(email.body_text.split())[:400],
+        summary=summarize(text) if kind.kind not in ("bounce",) else "",
+        labels=tuple(label_scores),
+        rule_results=_rule_results(rules, scored),
         rules_version=rules.version,
-        evidence={label: tuple(phrases) for label, phrases in found.items()},
+        evidence=evidence,
     )

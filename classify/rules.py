@@ -1,13 +1,81 @@
-"""Admin-tunable classification rules loaded from TOML (placeholder; see issue 4)."""
+"""Admin-tunable classification rules: load rules.toml, validate each rule, report problems by line."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from classify.errors import RuleError
+from classify.types import KINDS, SPECIALIZATIONS, TA_TYPES, TOPICS
+
+if TYPE_CHECKING:
+    from classify.engine import Engine
+
+MAX_RULES_BYTES = 2_000_000
+MAX_PHRASES_PER_RULE = 500
+MAX_WITHIN = 60
+DEFAULT_THRESHOLD = 1.0
+DEFAULT_NEGATION_WINDOW = 4
+SCOPES = ("text", "subject", "body")
+KIND_CUES = tuple(f"kind:{kind}" for kind in KINDS)
+_RULE_KEYS = {
+    "name",
+    "description",
+    "label",
+    "weight",
+    "phrases",
+    "patterns",
+    "near",
+    "negations",
+    "scope",
+    "enabled",
+}
+_NEAR_KEYS = {"a", "b", "within"}
+
+
+def label_group(label: str) -> str:
+    """specialization | topic | ta_type | kind, or '' for a label nobody knows."""
+    if label in SPECIALIZATIONS:
+        return "specialization"
+    if label in TOPICS:
+        return "topic"
+    if label in TA_TYPES:
+        return "ta_type"
+    if label in KIND_CUES:
+        return "kind"
+    return ""
+
+
+@dataclass(frozen=True)
+class Near:
+    """Two concepts within `within` tokens of each other, in either order."""
+
+    a: tuple[str, ...]
+    b: tuple[str, ...]
+    within: int
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One [[rule]]: what to look for, which label it supports and how much."""
+
+    name: str
+    label: str
+    group: str
+    weight: float = 1.0
+    description: str = ""
+    phrases: tuple[str, ...] = ()
+    patterns: tuple[tuple[Mapping[str, Any], ...], ...] = ()
+    near: tuple[Near, ...] = ()
+    negations: tuple[str, ...] | None = None  # None: the file's [negation] cues
+    scope: str = "text"
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -17,23 +85,297 @@ class RuleSet:
     version: str
     path: str = ""
     problems: tuple[str, ...] = ()
-    keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    default_threshold: float = DEFAULT_THRESHOLD
+    negation_cues: tuple[str, ...] = ()
+    negation_window: int = DEFAULT_NEGATION_WINDOW
+    stat_key: tuple[int, int] = (0, 0)  # (mtime_ns, size) when loaded, for a cheap change check
+    engine: Engine | None = field(default=None, compare=False, repr=False)
+
+    def threshold(self, label: str) -> float:
+        return self.thresholds.get(label, self.default_threshold)
 
 
-def load_rules(path: Path) -> RuleSet:
-    """Load the rules file; a bad rule becomes a problem line, never an exception."""
+class _Problems:
+    def __init__(self, filename: str, text: str) -> None:
+        self.filename = filename
+        self.lines = text.split("\n")
+        self.items: list[str] = []
+        self.rule_headers = [
+            i + 1 for i, line in enumerate(self.lines) if re.match(r"^\s*\[\[\s*rule\s*\]\]", line)
+        ]
+
+    def rule_line(self, index: int, name: str) -> int:
+        start = self.rule_headers[index] if index < len(self.rule_headers) else 1
+        end = self.rule_headers[index + 1] if index + 1 < len(self.rule_headers) else len(self.lines)
+        if name:
+            wanted = re.compile(r"^\s*name\s*=\s*[\"']" + re.escape(name) + r"[\"']")
+            for number in range(start, end + 1):
+                if wanted.match(self.lines[number - 1]):
+                    return number
+        return start
+
+    def key_line(self, key: str) -> int:
+        pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+        header = re.compile(r"^\s*\[\s*" + re.escape(key) + r"\s*\]")
+        for number, line in enumerate(self.lines, start=1):
+            if pattern.match(line) or header.match(line):
+                return number
+        return 1
+
+    def add(self, line: int, what: str) -> None:
+        self.items.append(f"{self.filename}:{line}: {what}")
+
+
+def _strings(value: object) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def _expand(phrases: list[str], concepts: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """'@clinician' stands for every phrase of the [concepts] entry 'clinician'."""
+    out: list[str] = []
+    for phrase in phrases:
+        if phrase.startswith("@"):
+            out.extend(concepts.get(phrase[1:], ()))
+        else:
+            out.append(phrase)
+    return out
+
+
+def _unknown_concepts(phrases: list[str], concepts: Mapping[str, tuple[str, ...]]) -> list[str]:
+    return [p for p in phrases if p.startswith("@") and p[1:] not in concepts]
+
+
+def _parse_rule(
+    raw: object,
+    index: int,
+    concepts: Mapping[str, tuple[str, ...]],
+    seen: set[str],
+    problems: _Problems,
+) -> Rule | None:
+    if not isinstance(raw, dict):
+        problems.add(problems.rule_line(index, ""), "rule: not a table")
+        return None
+    name = raw.get("name")
+    line = problems.rule_line(index, name if isinstance(name, str) else "")
+    if not isinstance(name, str) or not name.strip():
+        problems.add(line, f"rule #{index + 1}: missing 'name'")
+        return None
+    where = f"rule '{name}'"
+
+    def bad(what: str) -> None:
+        problems.add(line, f"{where}: {what}")
+
+    if name in seen:
+        bad("duplicate name (the later rule is skipped)")
+        return None
+    unknown = sorted(set(raw) - _RULE_KEYS)
+    if unknown:
+        bad(f"unknown key(s) {', '.join(unknown)}")
+        return None
+    label = raw.get("label")
+    if not isinstance(label, str) or not label_group(label):
+        bad(f"unknown label {label!r}")
+        return None
+    weight = raw.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float):
+        bad(f"weight must be a number, not {weight!r}")
+        return None
+    scope = raw.get("scope", "text")
+    if scope not in SCOPES:
+        bad(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
+        return None
+    phrases = _strings(raw.get("phrases", []))
+    if phrases is None:
+        bad("phrases must be a list of strings")
+        return None
+    if any(not p.strip() for p in phrases):
+        bad("empty phrase")
+        return None
+    missing = _unknown_concepts(phrases, concepts)
+    if missing:
+        bad(f"unknown concept {missing[0]}")
+        return None
+    expanded = _expand(phrases, concepts)
+    if len(expanded) > MAX_PHRASES_PER_RULE:
+        bad(f"more than {MAX_PHRASES_PER_RULE} phrases")
+        return None
+    patterns_raw = raw.get("patterns", [])
+    if not isinstance(patterns_raw, list) or not all(
+        isinstance(p, list) and p and all(isinstance(t, dict) for t in p) for p in patterns_raw
+    ):
+        bad("patterns must be a list of token patterns (lists of tables)")
+        return None
+    near_raw = raw.get("near", [])
+    if isinstance(near_raw, dict):
+        near_raw = [near_raw]
+    nears: list[Near] = []
+    if not isinstance(near_raw, list):
+        bad("near must be a table or a list of tables")
+        return None
+    for item in near_raw:
+        if not isinstance(item, dict) or set(item) - _NEAR_KEYS or not {"a", "b"} <= set(item):
+            bad("near needs exactly a, b and optional within")
+            return None
+        a, b = _strings(item["a"]), _strings(item["b"])
+        within = item.get("within", 6)
+        if a is None or b is None or not a or not b:
+            bad("near a and b must be phrases or lists of phrases")
+            return None
+        missing = _unknown_concepts(a + b, concepts)
+        if missing:
+            bad(f"unknown concept {missing[0]}")
+            return None
+        if isinstance(within, bool) or not isinstance(within, int) or not 1 <= within <= MAX_WITHIN:
+            bad(f"near within must be a whole number from 1 to {MAX_WITHIN}")
+            return None
+        nears.append(Near(tuple(_expand(a, concepts)), tuple(_expand(b, concepts)), within))
+    if not expanded and not patterns_raw and not nears:
+        bad("no phrases, patterns or near: it can never match")
+        return None
+    negations_raw = raw.get("negations")
+    negations: tuple[str, ...] | None = None
+    if negations_raw is not None:
+        cues = _strings(negations_raw)
+        if cues is None:
+            bad("negations must be a list of strings")
+            return None
+        negations = tuple(_expand(cues, concepts))
+    if raw.get("enabled", True) is False:
+        return None
+    seen.add(name)
+    return Rule(
+        name=name,
+        label=label,
+        group=label_group(label),
+        weight=float(weight),
+        description=str(raw.get("description", "")),
+        phrases=tuple(expanded),
+        patterns=tuple(tuple(token for token in p) for p in patterns_raw),
+        near=tuple(nears),
+        negations=negations,
+        scope=scope,
+        line=line,
+    )
+
+
+def _file_stat(path: Path) -> tuple[int, int]:
     try:
-        data = Path(path).read_bytes()
+        stat = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def load_rules(path: Path | str) -> RuleSet:
+    """Load the rules file; a bad rule becomes a problem line and is skipped, never an exception."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
     except OSError as exc:
         raise RuleError(f"{path}: cannot read rules: {exc.strerror}") from exc
+    if len(data) > MAX_RULES_BYTES:
+        raise RuleError(f"{path}: rules file is over {MAX_RULES_BYTES} bytes")
+    return parse_rules(data, path=path, stat_key=_file_stat(path))
+
+
+def parse_rules(data: bytes, *, path: Path | str = "rules.toml", stat_key: tuple[int, int] = (0, 0)) -> RuleSet:
+    """Rules from the bytes of a rules file (load_rules without the read)."""
+    from classify.engine import Engine
+
     try:
-        doc = tomllib.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        doc = tomllib.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RuleError(f"{path}: not valid TOML: {exc}") from exc
-    keywords: dict[str, tuple[str, ...]] = {}
-    for rule in doc.get("rule", []):
-        label = str(rule.get("label", ""))
-        keywords[label] = keywords.get(label, ()) + tuple(str(p) for p in rule.get("phrases", []))
+    problems = _Problems(Path(path).name, text)
+
+    concepts: dict[str, tuple[str, ...]] = {}
+    raw_concepts = doc.get("concepts", {})
+    if not isinstance(raw_concepts, dict):
+        problems.add(problems.key_line("concepts"), "[concepts] must be a table")
+        raw_concepts = {}
+    for key, value in raw_concepts.items():
+        phrases = _strings(value)
+        if phrases is None or not phrases:
+            problems.add(problems.key_line(key), f"concept '{key}': must be a list of phrases")
+            continue
+        concepts[key] = tuple(p for p in phrases if not p.startswith("@")) + tuple(
+            q for p in phrases if p.startswith("@") for q in concepts.get(p[1:], ())
+        )
+
+    thresholds: dict[str, float] = {}
+    default_threshold = DEFAULT_THRESHOLD
+    raw_thresholds = doc.get("thresholds", {})
+    if not isinstance(raw_thresholds, dict):
+        problems.add(problems.key_line("thresholds"), "[thresholds] must be a table")
+        raw_thresholds = {}
+    for key, value in raw_thresholds.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.add(problems.key_line(key), f"threshold '{key}': must be a number")
+        elif key == "default":
+            default_threshold = float(value)
+        elif not label_group(key):
+            problems.add(problems.key_line(key), f"threshold '{key}': unknown label")
+        else:
+            thresholds[key] = float(value)
+
+    negation = doc.get("negation", {})
+    cues: tuple[str, ...] = ()
+    window = DEFAULT_NEGATION_WINDOW
+    if isinstance(negation, dict):
+        found = _strings(negation.get("cues", []))
+        if found is None:
+            problems.add(problems.key_line("cues"), "negation cues must be a list of strings")
+        else:
+            cues = tuple(found)
+        raw_window = negation.get("window", DEFAULT_NEGATION_WINDOW)
+        if isinstance(raw_window, int) and not isinstance(raw_window, bool) and 0 <= raw_window <= 20:
+            window = raw_window
+        else:
+            problems.add(problems.key_line("window"), "negation window must be 0-20 tokens")
+
+    raw_rules = doc.get("rule", [])
+    if not isinstance(raw_rules, list):
+        problems.add(problems.key_line("rule"), "'rule' must be an array of [[rule]] tables")
+        raw_rules = []
+    seen: set[str] = set()
+    parsed = [_parse_rule(raw, i, concepts, seen, problems) for i, raw in enumerate(raw_rules)]
+    candidates = [rule for rule in parsed if rule is not None]
+
+    engine, rejected = Engine.build(candidates, cues, window)
+    for rule, reason in rejected:
+        problems.add(rule.line, f"rule '{rule.name}': {reason}")
+    rejected_names = {rule.name for rule, _ in rejected}
+    rules = tuple(rule for rule in candidates if rule.name not in rejected_names)
     return RuleSet(
-        version=hashlib.sha256(data).hexdigest()[:16], path=str(path), keywords=keywords
+        version=hashlib.sha256(data).hexdigest()[:16],
+        path=str(path),
+        problems=tuple(problems.items),
+        rules=rules,
+        thresholds=thresholds,
+        default_threshold=default_threshold,
+        negation_cues=cues,
+        negation_window=window,
+        stat_key=stat_key,
+        engine=engine,
     )
+
+
+def rules_changed(rules: RuleSet) -> bool:
+    """True when the file behind `rules` now holds different bytes (a cheap stat first)."""
+    if not rules.path:
+        return False
+    path = Path(rules.path)
+    if _file_stat(path) == rules.stat_key:
+        return False
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return True
+    return hashlib.sha256(data).hexdigest()[:16] != rules.version

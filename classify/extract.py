@@ -1,0 +1,594 @@
+"""Who is asking: the requester's name, title, agency, place, email and phone from headers, signature and body."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import phonenumbers
+
+from classify.text import CleanText, QuotedMessage, quoted_signature
+from classify.types import EmailLike, Requester
+
+MAX_SIGNATURE_LINES = 14
+
+# Ranks and titles as written in signatures -> written out in full.
+_RANK_WORDS = {
+    "sgt": "Sergeant",
+    "sergeant": "Sergeant",
+    "s/sgt": "Staff Sergeant",
+    "ssgt": "Staff Sergeant",
+    "staff sgt": "Staff Sergeant",
+    "staff sergeant": "Staff Sergeant",
+    "lt": "Lieutenant",
+    "lieut": "Lieutenant",
+    "lieutenant": "Lieutenant",
+    "capt": "Captain",
+    "cpt": "Captain",
+    "captain": "Captain",
+    "cmdr": "Commander",
+    "commander": "Commander",
+    "maj": "Major",
+    "major": "Major",
+    "chief": "Chief",
+    "deputy chief": "Deputy Chief",
+    "asst chief": "Assistant Chief",
+    "assistant chief": "Assistant Chief",
+    "det": "Detective",
+    "detective": "Detective",
+    "ofc": "Officer",
+    "officer": "Officer",
+    "cpl": "Corporal",
+    "corporal": "Corporal",
+    "dep": "Deputy",
+    "deputy": "Deputy",
+    "sheriff": "Sheriff",
+    "undersheriff": "Undersheriff",
+    "insp": "Inspector",
+    "inspector": "Inspector",
+    "supt": "Superintendent",
+    "col": "Colonel",
+    "colonel": "Colonel",
+    "lt col": "Lieutenant Colonel",
+    "cst": "Constable",
+    "constable": "Constable",
+    "trooper": "Trooper",
+    "tpr": "Trooper",
+}
+_ABBREVIATIONS = {
+    "sgt": "Sergeant",
+    "lt": "Lieutenant",
+    "capt": "Captain",
+    "cpt": "Captain",
+    "cmdr": "Commander",
+    "det": "Detective",
+    "ofc": "Officer",
+    "cpl": "Corporal",
+    "asst": "Assistant",
+    "dir": "Director",
+    "coord": "Coordinator",
+    "supt": "Superintendent",
+    "insp": "Inspector",
+    "mgr": "Manager",
+    "admin": "Administrator",
+    "exec": "Executive",
+    "dep": "Deputy",
+    "maj": "Major",
+}
+_TITLE_WORDS = {
+    "chief", "director", "deputy", "manager", "coordinator", "sergeant", "lieutenant", "captain",
+    "commander", "officer", "sheriff", "undersheriff", "assistant", "executive", "commissioner",
+    "supervisor", "analyst", "administrator", "specialist", "president", "dean", "major",
+    "detective", "corporal", "inspector", "superintendent", "clinician", "counselor", "therapist",
+    "trooper", "constable", "marshal", "mayor", "councilmember", "liaison", "head", "lead",
+    "planner", "consultant", "advocate", "worker", "navigator", "investigator", "dispatcher",
+    "telecommunicator", "colonel", "agent", "sgt", "lt", "capt", "cmdr", "det", "ofc", "cpl",
+    "asst", "dir", "coord", "mgr", "leader", "principal", "psychologist", "nurse", "chair",
+    "secretary", "associate", "fellow", "intern", "attorney", "engineer", "administrative",
+}
+_AGENCY_HEADS = re.compile(
+    r"\b(?:department|dept\.?|office|police|pd|so|service|services|center|centre|network|agency|"
+    r"commission|authority|hospital|clinic|sheriff'?s? (?:office|department)|university|college|"
+    r"institute|alliance|coalition|council|board|district attorney|system|partnership|"
+    r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative)\s*$",
+    re.IGNORECASE,
+)
+_AGENCY_LEAD = re.compile(r"^(?:the\s+)?(?:city|town|county|village|state|borough|township) of\b", re.I)
+_UNIT_TAIL = re.compile(
+    r"\b(?:division|bureau|unit|section|team|district|squad|detail|program|services|response)\s*$",
+    re.IGNORECASE,
+)
+_UNIT_ONLY = re.compile(
+    r"^(?:[\w/&'-]+\s+){0,4}(?:division|bureau|unit|section|team|district|squad|detail)$", re.I
+)
+_ORG_WORDS = {
+    "department", "police", "county", "city", "office", "center", "centre", "services", "service",
+    "university", "college", "network", "sheriff", "sheriff's", "health", "agency", "division",
+    "unit", "bureau", "team", "state", "regional", "hospital", "pd", "program", "communications",
+}
+_CREDENTIALS = re.compile(
+    r",\s*(?:(?:ph\.?d|psy\.?d|m\.?d|d\.?o|lcsw(?:-c)?|lmsw|lpc(?:-s)?|lmhc|lmft|msw|ma|ms|mba|mpa|"
+    r"rn|bsn|cpm|jd|esq|lcdc|lpcc|cadc|ncc|lisw(?:-s)?|lpn|np|aprn|mph|capt|ret)\.?)"
+    r"(?:\s*,\s*[A-Za-z.\-]{2,8})*\s*$",
+    re.IGNORECASE,
+)
+_NAME_PART = r"(?:[A-Z][\w'\-]*\.?|[A-Z]\.|(?:de|del|della|da|di|van|von|der|la|le|st\.?|mc|bin|al)\b)"
+_NAME = re.compile(rf"^(?P<name>{_NAME_PART}(?:\s+{_NAME_PART}){{1,4}})$", re.UNICODE)
+_RANK_PREFIX = re.compile(
+    r"^(?P<rank>s/sgt|ssgt|staff\s+sgt\.?|staff\s+sergeant|deputy\s+chief|asst\.?\s+chief|"
+    r"assistant\s+chief|lt\.?\s+col\.?|sgt|sergeant|lt|lieut|lieutenant|capt|cpt|captain|cmdr|"
+    r"commander|maj|major|chief|det|detective|ofc|officer|cpl|corporal|dep|deputy|sheriff|"
+    r"undersheriff|insp|inspector|supt|col|colonel|cst|constable|trooper|tpr)\.?\s+(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+_HONORIFIC = re.compile(r"^(?:dr|mr|mrs|ms|mx|prof|rev|hon)\.?\s+", re.IGNORECASE)
+_STATE_PAREN = re.compile(r"\s*\((?P<state>[A-Za-z .]{2,20})\)\s*")
+_ZIP = r"(?:\d{5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d)"
+_ADDRESS = re.compile(
+    rf"(?:^|,\s*|\s{{2,}}|•\s*|·\s*|\|\s*)(?P<city>[A-Z][A-Za-z.'\- ]{{1,40}}?),?\s+"
+    rf"(?P<state>[A-Z]{{2}}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\.?(?:,?\s+(?P<zip>{_ZIP}))?\s*$"
+)
+_INTRO = re.compile(
+    r"\bI(?:'m| am)\s+(?:a|an|the)\s+(?P<title>[\w /-]{2,60}?)\s+(?:with|at|for|of|in)\s+(?:the\s+)?"
+    r"(?P<agency>(?:[A-Z][\w.'&-]*\s+){0,7}?(?:Police Department|Police Service|Police|"
+    r"Sheriff's Office|Sheriff's Department|Sheriff's Office|Department of [A-Z][\w ]+|"
+    r"[A-Z][\w]* (?:Center|Centre|Network|Services|Agency|College|University)|PD|SO))\b"
+)
+_AGENCY_IN_TEXT = re.compile(
+    r"\b(?:the\s+)?(?P<agency>(?:[A-Z][\w.'&-]*\s+){1,6}(?:Police Department|Police Service|"
+    r"Sheriff's Office|Sheriff's Department|Sheriff's Office|Public Safety Department|"
+    r"Department of Public Safety|PD|SO))\b(?:\s+in\s+(?P<state>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?))?"
+)
+_ON_BEHALF = re.compile(
+    r"\bon behalf of\s+(?:(?i:dr|mr|mrs|ms|chief|sheriff|director|commissioner|captain|capt|lt|"
+    r"sgt|major|judge|mayor)\.?\s+)?(?P<name>[A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){1,3})"
+    r"(?:,\s*(?:the\s+|our\s+)?(?P<title>[^,.;\n]{3,60}?)\s+(?:of|for|at|with)\s+(?:the\s+)?"
+    r"(?P<agency>[A-Z][^,.;:\n]{3,80}))?"
+)
+_FAX = re.compile(r"\bfax\b|\bf\s*[:.]\s*$", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_GENERIC_LOCALPART = re.compile(r"^(?:no-?reply|info|admin|support|webmaster|contact|office)@")
+
+
+@dataclass(frozen=True)
+class SignatureFacts:
+    """What a signature block says about its writer."""
+
+    name: str = ""
+    title: str = ""
+    agency: str = ""
+    city: str = ""
+    state: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII for comparisons ('Núñez' == 'nunez')."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def expand_title(raw: str) -> str:
+    """'Sgt.' -> 'Sergeant', 'Asst. Chief' -> 'Assistant Chief'; the rest kept as written."""
+    raw = " ".join(raw.strip(" ,.|-–—").split())
+    key = raw.lower().rstrip(".")
+    if key in _RANK_WORDS:
+        return _RANK_WORDS[key]
+    words = []
+    for word in raw.split():
+        bare = word.rstrip(".,").lower()
+        words.append(_ABBREVIATIONS.get(bare, word.rstrip(",")))
+    return " ".join(words)
+
+
+def display_name(from_name: str) -> str:
+    """'Okafor, Renee' -> 'Renee Okafor'; quotes, ranks and honorifics dropped."""
+    name = " ".join(from_name.replace('"', " ").split())
+    if "@" in name:
+        return ""
+    if name.count(",") == 1:
+        last, first = (part.strip() for part in name.split(","))
+        if last and first and " " not in last and not _CREDENTIALS.search(name):
+            name = f"{first} {last}"
+    name = _CREDENTIALS.sub("", name)
+    rank = _RANK_PREFIX.match(name)
+    if rank and len(rank.group("rest").split()) >= 2:
+        name = rank.group("rest")
+    return _HONORIFIC.sub("", name).strip()
+
+
+def _person_name(line: str) -> tuple[str, str]:
+    """(name, rank) when a signature line is a person's name, else ('', '')."""
+    text = _CREDENTIALS.sub("", line.strip().strip("*_\"'—–-").strip())
+    text = _HONORIFIC.sub("", text)
+    rank = ""
+    match = _RANK_PREFIX.match(text)
+    if match and len(match.group("rest").split()) >= 2:
+        rank, text = match.group("rank"), match.group("rest").strip()
+    text = text.rstrip(",")
+    if not _NAME.match(text):
+        return "", ""
+    words = {w.lower().strip(".,") for w in text.split()}
+    if words & (_TITLE_WORDS | _ORG_WORDS) or len(text) > 50:
+        return "", ""
+    return text, rank
+
+
+def _segments(line: str) -> list[str]:
+    parts = re.split(r"\s+[|•·/–—]\s+|\s*\|\s*|\s+-\s+|\s{3,}|,\s+(?=[A-Z])", line)
+    return [p.strip(" ,") for p in parts if p and p.strip(" ,")]
+
+
+def _is_title(segment: str) -> bool:
+    words = [w.lower().strip(".,()") for w in segment.split()]
+    if not words or len(words) > 8 or any(ch.isdigit() for ch in segment) or "@" in segment:
+        return False
+    if _AGENCY_LEAD.match(segment) or re.search(r"police department|sheriff'?s", segment, re.I):
+        return False
+    return any(w in _TITLE_WORDS for w in words)
+
+
+def _title_first(segment: str) -> bool:
+    """'Chief of Police', 'Director of Crisis Services': a title that names what it heads."""
+    words = segment.split()
+    return bool(words) and words[0].lower().strip(".,") in _TITLE_WORDS and (
+        len(words) == 1 or words[1].lower() in {"of", "for"} or words[1].lower() in _TITLE_WORDS
+    )
+
+
+def _is_agency(segment: str) -> bool:
+    if any(ch.isdigit() for ch in segment.replace("911", "")) or "@" in segment or len(segment) > 90:
+        return False
+    stripped = _STATE_PAREN.sub(" ", segment).strip()
+    if _UNIT_ONLY.match(stripped):
+        return False
+    if not stripped[:1].isupper():
+        return False
+    return bool(_AGENCY_LEAD.match(stripped) or _AGENCY_HEADS.search(stripped)) or bool(
+        re.match(r"^(?:department|office) of [A-Z]", stripped, re.I)
+    )
+
+
+def normalize_agency(raw: str) -> tuple[str, str]:
+    """(agency in full, state hint): 'Moline PD (IL)' -> ('Moline Police Department', 'IL')."""
+    state = ""
+    paren = _STATE_PAREN.search(raw)
+    if paren:
+        state = paren.group("state")
+        raw = _STATE_PAREN.sub(" ", raw)
+    text = " ".join(raw.split()).strip(" ,.-")
+    text = re.sub(r"^the\s+", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\bPD\b", "Police Department", text)
+    text = re.sub(r"\bSO\b$", "Sheriff's Office", text)
+    text = re.sub(r"\bDept\b\.?", "Department", text, flags=re.IGNORECASE)
+    text = re.sub(r"\bSheriffs\b", "Sheriff's", text)
+    if re.search(r"\bPolice$", text):
+        text += " Department"
+    return text, state
+
+
+def agency_type(agency: str, title: str = "", email: str = "") -> str:
+    """police | sheriff | campus | behavioral_health | government | other ('' when unknown)."""
+    text = agency.lower()
+    if not text:
+        return ""
+    if "sheriff" in text:
+        return "sheriff"
+    if re.search(r"universit|college|campus", text) and re.search(
+        r"police|safety|security|campus", text
+    ):
+        return "campus"
+    if re.search(r"\bpolice\b|\bconstabulary\b|\bmarshal|public safety department", text):
+        return "police"
+    if re.search(r"\b911\b|communications? cent|emergency communications|dispatch|\bpsap\b", text):
+        return "government"
+    if re.search(r"^(?:city|town|county|village|state|borough|township|commonwealth) of\b", text):
+        return "government"
+    if re.search(r"\bdepartment of\b|\bcommission\b|\bgovernment\b|\bcounty$|\bmayor", text):
+        return "government"
+    if re.search(
+        r"behavioral|mental health|crisis|recovery|counseling|treatment|addiction|psychiatr|"
+        r"wellness|\bnami\b|substance",
+        text,
+    ):
+        return "behavioral_health"
+    return "other"
+
+
+@lru_cache(maxsize=1)
+def _geo() -> object | None:
+    try:
+        from classify import geo
+    except ImportError:  # the gazetteer is optional: without it a city alone gives no state
+        return None
+    return geo
+
+
+def normalize_state(raw: str) -> str:
+    """A US state or Canadian province as its two-letter code, or ''."""
+    raw = raw.strip().strip(".")
+    if not raw:
+        return ""
+    geo = _geo()
+    if geo is not None:
+        return str(geo.normalize_region(raw))  # type: ignore[attr-defined]
+    return raw.upper() if len(raw) == 2 and raw.isalpha() else ""
+
+
+def state_of_city(city: str) -> str:
+    """The state of a city name that clearly means one place (Fresno -> CA), else ''."""
+    geo = _geo()
+    if geo is None or not city:
+        return ""
+    place = geo.default_gazetteer().locate(city, "")  # type: ignore[attr-defined]
+    if place is None or place.precision != "city":
+        return ""
+    return str(place.label.rsplit(", ", 1)[-1])
+
+
+def _address(segment: str) -> tuple[str, str]:
+    match = _ADDRESS.search(segment.strip())
+    if not match:
+        return "", ""
+    state = normalize_state(match.group("state"))
+    city = match.group("city").strip(" .,")
+    city = re.sub(r"^(?:.*\d.*?,\s*)", "", city)
+    if not state or not city or len(city.split()) > 4:
+        return "", ""
+    if len(match.group("state")) == 2 and not match.group("zip") and "," not in segment:
+        # "Sidney NE" is a place line; "Mental Health Unit OR" is not: accept only short lines.
+        if len(segment.split()) > 4:
+            return "", ""
+    if city.lower() in {"suite", "box", "po box", "p.o. box"}:
+        return "", ""
+    return city, state
+
+
+def _phone(text: str) -> str:
+    """The first non-fax phone number in the text, as E.164."""
+    for match in phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE):
+        before = text[max(0, match.start - 8) : match.start]
+        after = text[match.end : match.end + 8]
+        if _FAX.search(before) or re.match(r"\s*\(?fax", after, re.IGNORECASE):
+            continue
+        return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    return ""
+
+
+def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
+    """Name, title, agency, place, phone and email from a signature block."""
+    lines = [line for line in lines[:MAX_SIGNATURE_LINES] if line.strip()]
+    name = rank = ""
+    start = 0
+    for i, line in enumerate(lines[:6]):
+        found, found_rank = _person_name(line)
+        if found and len(found.split()) >= 2:
+            name, rank, start = found, found_rank, i + 1
+            break
+        if found and not name:
+            continue  # a first name alone ("Renee") above the full signature
+    title = expand_title(rank) if rank else ""
+    agency = city = state = ""
+    institution = ""
+    for line in lines[start:]:
+        segments = _segments(line)
+        for segment in segments:
+            if not title and _is_title(segment) and (not _is_agency(segment) or _title_first(segment)):
+                title = expand_title(segment)
+                continue
+            if _is_agency(segment) and not agency:
+                found_agency, hint = normalize_agency(segment)
+                agency = found_agency
+                state = state or normalize_state(hint)
+                continue
+            if not agency and re.search(r"universit|college", segment, re.I):
+                institution = segment
+            if not city:
+                c, s = _address(segment)
+                if c:
+                    city, state = c, s
+        if not city:
+            c, s = _address(line)
+            if c:
+                city, state = c, s
+    if agency and institution and re.match(r"^(?:department|office|division) of\b", agency, re.I):
+        agency = f"{institution} {agency}"
+    elif agency and re.match(r"^(?:department|office) of\b", agency, re.I):
+        for line in lines[start:]:
+            for segment in _segments(line):
+                if re.search(r"universit|college", segment, re.I) and segment != agency:
+                    agency = f"{segment} {agency}"
+                    break
+    phone = ""
+    for line in lines[start:] or lines:
+        phone = _phone(line)
+        if phone:
+            break
+    email = ""
+    for line in lines:
+        found_email = _EMAIL.search(line)
+        if found_email:
+            email = found_email.group(0).lower()
+            break
+    return SignatureFacts(name, title, agency, city, state, phone, email)
+
+
+def _names_agree(a: str, b: str) -> bool:
+    fa, fb = fold(a).replace(".", "").split(), fold(b).replace(".", "").split()
+    if not fa or not fb:
+        return False
+    last_a, last_b = fa[-1], fb[-1]
+    if last_a == last_b:
+        return True
+    if len(last_a) == 1 and last_b.startswith(last_a) and fa[0] == fb[0]:
+        return True
+    return len(last_b) == 1 and last_a.startswith(last_b) and fa[0] == fb[0]
+
+
+def choose_name(signature_name: str, header_name: str) -> str:
+    """The fuller of two spellings of the same person; the signature when they differ."""
+    if signature_name and header_name and _names_agree(signature_name, header_name):
+        return max((signature_name, header_name), key=lambda n: (len(n.replace(".", "")), n))
+    return signature_name or header_name
+
+
+def _city_from_agency(agency: str) -> str:
+    match = re.match(
+        r"^(?:city of |town of |village of )?(?P<place>[A-Z][\w.' -]+?)\s+"
+        r"(?:Police|Public Safety|Fire|Department|Sheriff)",
+        agency,
+    )
+    if match and not re.search(r"county|university|college|state|regional|parish", match.group("place"), re.I):
+        return match.group("place")
+    match = re.match(r"^(?:City|Town|Village) of (?P<place>[A-Z][\w.' -]+)$", agency)
+    return match.group("place") if match else ""
+
+
+def _body_title_agency(body: str) -> tuple[str, str]:
+    match = _INTRO.search(body[:3000])
+    if not match:
+        return "", ""
+    words = match.group("title").split()
+    title = ""
+    if any(w.lower() in _TITLE_WORDS for w in words) and len(words) <= 5:
+        title = " ".join(w if w.isupper() else w.capitalize() for w in words)
+    return title, normalize_agency(match.group("agency"))[0]
+
+
+def _body_state(body: str, agency: str) -> str:
+    """'... Police Department in Kansas' -> 'KS'."""
+    for match in _AGENCY_IN_TEXT.finditer(body[:3000]):
+        if match.group("state") and (not agency or fold(match.group("agency")) in fold(agency)):
+            state = normalize_state(match.group("state"))
+            if state:
+                return state
+    return ""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A person named as the real requester of mail written for them."""
+
+    name: str
+    title: str
+    agency: str
+
+
+def on_behalf(body: str) -> Principal | None:
+    """'I am writing on behalf of Dr. Paul Renard, Deputy Commissioner of ...' -> the principal."""
+    match = _ON_BEHALF.search(body[:3000])
+    if not match:
+        return None
+    name = match.group("name").strip()
+    words = {w.lower() for w in name.split()}
+    if words & _ORG_WORDS or words & _TITLE_WORDS:
+        return None
+    title = expand_title(match.group("title") or "")
+    agency = normalize_agency(match.group("agency") or "")[0]
+    if agency and not _is_agency(agency):
+        agency = ""
+    return Principal(name=name, title=title if _is_title(title) else "", agency=agency)
+
+
+def _email_for(name: str, body: str, fallback: str) -> str:
+    last = fold(name).split()[-1] if name.split() else ""
+    for match in _EMAIL.finditer(body[:5000]):
+        if last and last in match.group(0).lower():
+            return match.group(0).lower()
+    return fallback
+
+
+def _phone_near(name: str, body: str) -> str:
+    last = name.split()[-1] if name.split() else ""
+    for sentence in re.split(r"(?<=[.!?])\s+", body[:5000]):
+        if last and last in sentence:
+            phone = _phone(sentence)
+            if phone:
+                return phone
+    return ""
+
+
+def forwarded_original(clean: CleanText) -> QuotedMessage | None:
+    """The forwarded message whose sender is the real requester, when the forwarder adds little."""
+    if not clean.forwarded or not clean.quoted:
+        return None
+    words = re.findall(r"[A-Za-z']+", clean.body)
+    if len(words) > 40:
+        return None  # the forwarder writes their own request and forwards context
+    original = clean.quoted[0]
+    return original if original.from_addr else None
+
+
+def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
+    """The requester, from the forwarded original, a principal named in the body, or the sender."""
+    header_name = display_name(email.from_name)
+    address = email.from_addr.lower()
+    if _GENERIC_LOCALPART.match(address) and email.reply_to_addr:
+        address = email.reply_to_addr.lower()
+    signature = clean.signature
+    body = clean.body
+    original = forwarded_original(clean)
+    if original is not None:
+        header_name = display_name(original.from_name)
+        address = original.from_addr
+        signature = quoted_signature(original)
+        body = original.text
+    facts = read_signature(signature, header_name)
+    name = choose_name(facts.name, header_name)
+    title, agency = facts.title, facts.agency
+    body_title, body_agency = _body_title_agency(body)
+    title = title or body_title
+    agency = agency or body_agency
+    city, state, phone = facts.city, facts.state, facts.phone
+
+    # Earlier messages from the same person, quoted below, often carry the full signature.
+    if original is None and not (city and state and phone and agency and title):
+        for quoted in clean.quoted:
+            if quoted.from_addr and quoted.from_addr == address:
+                old = read_signature(quoted_signature(quoted), header_name)
+                title = title or old.title
+                agency = agency or old.agency
+                if not city and old.city:
+                    city, state = old.city, old.state or state
+                state = state or old.state
+                phone = phone or old.phone
+                break
+
+    principal = on_behalf(body) if original is None else None
+    if principal is not None:
+        name = principal.name
+        title = principal.title or ""
+        agency = principal.agency or agency
+        address = _email_for(principal.name, body, address)
+        phone = _phone_near(principal.name, body) or phone
+
+    if not agency and re.search(r"chief of police|police chief", title, re.I) and city:
+        agency = f"{city} Police Department"
+    if not city and agency:
+        city = _city_from_agency(agency)
+    if not state:
+        state = _body_state(body, agency)
+    if city and not state:
+        state = state_of_city(city)
+    if not phone and original is None:
+        phone = _phone_near(name, body) if name else ""
+        phone = phone or _phone(body[-1500:])
+    requester = Requester(
+        name=name,
+        title=title,
+        agency=agency,
+        agency_type=agency_type(agency, title, address),
+        city=city,
+        state=state,
+        email=address,
+        phone=phone,
+    )
+    return requester
+
+
+def empty_requester(email: EmailLike) -> Requester:
+    """Automatic mail names nobody: only the address it came from."""
+    return replace(Requester(), email=email.from_addr.lower())
