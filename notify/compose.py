@@ -13,6 +13,7 @@ from notify.render import RenderedEmail, one_line
 
 # A bare addr-spec as the service is willing to put in a header: no spaces, CR/LF or brackets.
 _BARE_ADDRESS = re.compile(r"^[^\s<>()\[\],;:\"@]+@[A-Za-z0-9.-]+\.?$")
+_BARE_FOLD = re.compile(rb"(?m)^([A-Za-z][A-Za-z0-9-]*):\r\n[ \t]+")
 _MESSAGE_ID = re.compile(r"^<[^<>\s\"]+@[^<>\s\"]+>$")
 # The only header fields build_message writes; anything else in the output is an injection.
 _OWN_HEADERS = {
@@ -112,6 +113,10 @@ def build_message(
         message.add_attachment(
             original, maintype="application", subtype="octet-stream", filename=original_name
         )
-    raw = message.as_bytes()
+    head, body = message.as_bytes().split(b"\r\n\r\n", 1)
+    # Python folds a value that fits one continuation line as "Subject:\r\n value"; some
+    # readers then show a leading space. Joined, the line stays far below the 998 limit.
+    head = _BARE_FOLD.sub(rb"\1: ", head)
+    raw = head + b"\r\n\r\n" + body
     _check_headers(raw)
     return raw

@@ -356,3 +356,18 @@ def test_no_header_can_be_injected_through_a_subject(subject: str) -> None:
     parsed = parse(raw)
     assert "Bcc" not in parsed and "In-Reply-To" not in parsed
     assert "\n" not in parsed["Subject"] and "\r" not in parsed["Subject"]
+
+
+@pytest.mark.parametrize("length", [40, 72, 75, 77, 90, 200])
+def test_a_subject_of_any_length_reads_back_without_a_leading_space(length: int) -> None:
+    from notify.compose import build_message
+
+    subject = ("Co-responder request: Springfield " * 10)[:length].strip()
+    raw = build_message(
+        RenderedEmail(subject=subject, text="t", html="<p>t</p>"),
+        from_addr="Intake <intake@program.example.org>",
+        to=["staff@program.example.org"],
+        message_id="<x@intake.test>",
+    )
+    assert parse(raw)["Subject"] == subject
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
