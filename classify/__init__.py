@@ -3,9 +3,9 @@
 Pure functions over parsed email: nothing here reads mail, the database or the network.
 """
 
-from classify.errors import ClassifyError, RuleError, SiteDirectoryError
 from classify.analyze import analyze, decide_kind
-from classify.rules import RuleSet, load_rules
+from classify.errors import ClassifyError, RuleError, SiteDirectoryError
+from classify.rules import RuleSet, load_rules, parse_rules, rules_changed
 from classify.sites import RankingWeights, Site, SiteDirectory, load_sites, rank_sites
 from classify.types import (
     Analysis,
@@ -25,6 +25,8 @@ __all__ = [
     "analyze",
     "decide_kind",
     "load_rules",
+    "parse_rules",
+    "rules_changed",
     "load_sites",
     "rank_sites",
     "Analysis",

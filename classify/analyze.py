@@ -1,4 +1,4 @@
-"""One entry point: read a parsed email and conclude its kind, requester, needs, sites and evidence."""
+"""One entry point: read a parsed email; conclude kind, requester, needs, sites and evidence."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from classify.contacts import own_sites, site_names
 from classify.engine import Scored
-from classify.extract import empty_requester, extract_requester, forwarded_original
+from classify.extract import empty_requester, extract_requester
 from classify.kind import decide_kind as _decide_kind
 from classify.rules import KIND_CUES, RuleSet
 from classify.sites import SiteDirectory
@@ -72,7 +72,9 @@ def _first_position(rules: RuleSet, scored: Scored, label: str) -> tuple[bool, i
     return in_subject, first
 
 
-def _order_needs(rules: RuleSet, scored: Scored, totals: Mapping[str, float], labels: list[str]) -> list[str]:
+def _order_needs(
+    rules: RuleSet, scored: Scored, totals: Mapping[str, float], labels: list[str]
+) -> list[str]:
     """Primary first: how strongly, whether in the subject, and whether mentioned first.
 
     Scores are capped (relative to the threshold) so a label with many rules does not drown
@@ -164,19 +166,18 @@ def analyze(
     accepted: dict[str, list[str]] = {group: [] for group, _ in _GROUPS}
     for group, labels in _GROUPS:
         for label in labels:
-            score = LabelScore(label, group, round(totals.get(label, 0.0), 3), rules.threshold(label))
+            score = LabelScore(
+                label, group, round(totals.get(label, 0.0), 3), rules.threshold(label)
+            )
             label_scores.append(score)
             if score.accepted and kind.kind not in NO_NEEDS_KINDS:
                 accepted[group].append(label)
     specializations = _order_needs(rules, scored, totals, accepted["specialization"])
 
     contacted: tuple[str, ...] = ()
-    if kind.kind not in NO_NEEDS_KINDS:
-        names = site_names(sites)
-        body_for_sites = f"{email.subject}\n{cleaned.body}"
-        if forwarded_original(cleaned) is not None and cleaned.quoted:
-            body_for_sites += "\n" + cleaned.quoted[0].text
-        contacted = names.find(body_for_sites, exclude=own_sites(sites, requester.agency))
+    if kind.kind not in NO_NEEDS_KINDS and scored.doc is not None:
+        names = site_names(sites, rules.engine.nlp)
+        contacted = names.find(scored.doc, exclude=own_sites(names, requester.agency))
 
     evidence: dict[str, tuple[str, ...]] = {}
     for rule in rules.rules:

@@ -7,6 +7,10 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
 from classify.extract import fold, normalize_state
 from classify.sites import SiteDirectory
 
@@ -20,41 +24,58 @@ _COUNTY_AFTER = re.compile(r"^\s+(?:county|parish|borough)\b", re.IGNORECASE)
 @dataclass(frozen=True)
 class _Name:
     site_id: str
-    pattern: re.Pattern[str]
     strong: bool  # an alias; a short name is ambiguous on its own
     state: str
     text: str
 
 
 class SiteNames:
-    """Compiled alias patterns for one directory (built once, reused for every email)."""
+    """Site names as spaCy phrase matchers over the rule engine's vocabulary (built once)."""
 
-    def __init__(self, directory: SiteDirectory) -> None:
-        names: list[_Name] = []
+    def __init__(self, directory: SiteDirectory, nlp: Language) -> None:
+        self.nlp = nlp
+        # Aliases match in any case; short names as written ("UF" is not "uf").
+        self.aliases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.short = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.names: dict[str, _Name] = {}
+        self.own: dict[str, tuple[str, ...]] = {}
+        self.folded = {
+            site.id: (
+                fold(site.name),
+                tuple(fold(a) for a in getattr(site, "aliases", ()) if len(a) > 4),
+            )
+            for site in directory.sites
+        }
         for site in directory.sites:
             state = str(getattr(site, "state", "") or "")
-            for alias in getattr(site, "aliases", ()):
+            for i, alias in enumerate(getattr(site, "aliases", ())):
                 if alias.strip():
-                    names.append(_Name(site.id, _compile(alias, ignore_case=True), True, state, alias))
-            for short in getattr(site, "short_names", ()):
+                    self._add(self.aliases, f"{site.id}|a{i}", _Name(site.id, True, state, alias))
+            for i, short in enumerate(getattr(site, "short_names", ())):
                 if short.strip():
-                    # Short names are matched as written: "UF" must not match "uf" inside words.
-                    names.append(_Name(site.id, _compile(short, ignore_case=False), False, state, short))
-        self.names = names
+                    self._add(self.short, f"{site.id}|s{i}", _Name(site.id, False, state, short))
 
-    def find(self, text: str, exclude: Sequence[str] = ()) -> tuple[str, ...]:
-        """Site ids named in the text, in order of first mention."""
-        found: list[tuple[int, int, _Name]] = []
-        for name in self.names:
-            for match in name.pattern.finditer(text):
-                found.append((match.start(), match.end(), name))
+    def _add(self, matcher: PhraseMatcher, key: str, name: _Name) -> None:
+        self.nlp.vocab.strings.add(key)
+        self.names[key] = name
+        matcher.add(key, [self.nlp.make_doc(name.text)])
+
+    def find(self, doc: Doc, exclude: Sequence[str] = ()) -> tuple[str, ...]:
+        """Site ids named in the document, in order of first mention."""
+        strings = self.nlp.vocab.strings
+        found = [
+            (start, end, self.names[strings[match_id]])
+            for matcher in (self.aliases, self.short)
+            for match_id, start, end in matcher(doc)
+        ]
         found.sort(key=lambda item: (-(item[1] - item[0]), item[0]))
         taken: list[tuple[int, int]] = []
         kept: list[tuple[int, str]] = []
         for start, end, name in found:
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue  # "Madison" inside "Madison County Sheriff" belongs to the longer name
-            after = text[end : end + 40]
+            after = doc[end : end + 8].text if end < len(doc) else ""
+            after = (" " if end < len(doc) and doc[end - 1].whitespace_ else "") + after
             if not name.strong and _COUNTY_AFTER.match(after) and "county" not in name.text.lower():
                 continue
             if _other_state(after, name.state):
@@ -64,14 +85,6 @@ class SiteNames:
         excluded = set(exclude)
         ordered = [site for _, site in sorted(kept) if site not in excluded]
         return tuple(dict.fromkeys(ordered))
-
-
-def _compile(phrase: str, *, ignore_case: bool) -> re.Pattern[str]:
-    words = [re.escape(w) for w in phrase.split()]
-    body = r"\s+".join(words)
-    prefix = r"(?<![\w])" if phrase[:1].isalnum() else ""
-    suffix = r"(?![\w])" if phrase[-1:].isalnum() else ""
-    return re.compile(prefix + body + suffix, re.IGNORECASE if ignore_case else 0)
 
 
 def _other_state(after: str, site_state: str) -> bool:
@@ -85,32 +98,36 @@ def _other_state(after: str, site_state: str) -> bool:
     return bool(state) and state != site_state.upper()
 
 
-_cache: dict[int, tuple[SiteDirectory, SiteNames]] = {}
+_cache: dict[tuple[int, int], tuple[SiteDirectory, Language, SiteNames]] = {}
 _lock = threading.Lock()
 
 
-def site_names(directory: SiteDirectory) -> SiteNames:
-    """The compiled names of a directory, cached per directory object."""
-    key = id(directory)
+def site_names(directory: SiteDirectory, nlp: Language) -> SiteNames:
+    """The compiled names of a directory for one engine's vocabulary, cached."""
+    key = (id(directory), id(nlp))
     with _lock:
         cached = _cache.get(key)
-        if cached is not None and cached[0] is directory:
-            return cached[1]
-        names = SiteNames(directory)
+        if cached is not None and cached[0] is directory and cached[1] is nlp:
+            return cached[2]
+        names = SiteNames(directory, nlp)
         if len(_cache) > 16:
             _cache.clear()
-        _cache[key] = (directory, names)
+        _cache[key] = (directory, nlp, names)
         return names
 
 
-def own_sites(directory: SiteDirectory, agency: str) -> tuple[str, ...]:
+def own_sites(names: SiteNames, agency: str) -> tuple[str, ...]:
     """Sites that are the requester's own agency (a site writing about itself contacted nobody)."""
     if not agency:
         return ()
     folded = fold(agency)
-    return tuple(
-        site.id
-        for site in directory.sites
-        if fold(site.name) == folded
-        or any(fold(a) in folded for a in getattr(site, "aliases", ()) if len(a) > 4)
-    )
+    cached = names.own.get(folded)
+    if cached is None:
+        cached = tuple(
+            site_id
+            for site_id, (name, aliases) in names.folded.items()
+            if name == folded or any(alias in folded for alias in aliases)
+        )
+        if len(names.own) < 10_000:
+            names.own[folded] = cached
+    return cached

@@ -1,4 +1,4 @@
-"""Who is asking: the requester's name, title, agency, place, email and phone from headers, signature and body."""
+"""Who is asking: name, title, agency, place, email and phone from headers, signature, body."""
 
 from __future__ import annotations
 
@@ -79,15 +79,76 @@ _ABBREVIATIONS = {
     "maj": "Major",
 }
 _TITLE_WORDS = {
-    "chief", "director", "deputy", "manager", "coordinator", "sergeant", "lieutenant", "captain",
-    "commander", "officer", "sheriff", "undersheriff", "assistant", "executive", "commissioner",
-    "supervisor", "analyst", "administrator", "specialist", "president", "dean", "major",
-    "detective", "corporal", "inspector", "superintendent", "clinician", "counselor", "therapist",
-    "trooper", "constable", "marshal", "mayor", "councilmember", "liaison", "head", "lead",
-    "planner", "consultant", "advocate", "worker", "navigator", "investigator", "dispatcher",
-    "telecommunicator", "colonel", "agent", "sgt", "lt", "capt", "cmdr", "det", "ofc", "cpl",
-    "asst", "dir", "coord", "mgr", "leader", "principal", "psychologist", "nurse", "chair",
-    "secretary", "associate", "fellow", "intern", "attorney", "engineer", "administrative",
+    "chief",
+    "director",
+    "deputy",
+    "manager",
+    "coordinator",
+    "sergeant",
+    "lieutenant",
+    "captain",
+    "commander",
+    "officer",
+    "sheriff",
+    "undersheriff",
+    "assistant",
+    "executive",
+    "commissioner",
+    "supervisor",
+    "analyst",
+    "administrator",
+    "specialist",
+    "president",
+    "dean",
+    "major",
+    "detective",
+    "corporal",
+    "inspector",
+    "superintendent",
+    "clinician",
+    "counselor",
+    "therapist",
+    "trooper",
+    "constable",
+    "marshal",
+    "mayor",
+    "councilmember",
+    "liaison",
+    "head",
+    "lead",
+    "planner",
+    "consultant",
+    "advocate",
+    "worker",
+    "navigator",
+    "investigator",
+    "dispatcher",
+    "telecommunicator",
+    "colonel",
+    "agent",
+    "sgt",
+    "lt",
+    "capt",
+    "cmdr",
+    "det",
+    "ofc",
+    "cpl",
+    "asst",
+    "dir",
+    "coord",
+    "mgr",
+    "leader",
+    "principal",
+    "psychologist",
+    "nurse",
+    "chair",
+    "secretary",
+    "associate",
+    "fellow",
+    "intern",
+    "attorney",
+    "engineer",
+    "administrative",
 }
 _AGENCY_HEADS = re.compile(
     r"\b(?:department|dept\.?|office|police|pd|so|service|services|center|centre|network|agency|"
@@ -96,7 +157,9 @@ _AGENCY_HEADS = re.compile(
     r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative)\s*$",
     re.IGNORECASE,
 )
-_AGENCY_LEAD = re.compile(r"^(?:the\s+)?(?:city|town|county|village|state|borough|township) of\b", re.I)
+_AGENCY_LEAD = re.compile(
+    r"^(?:the\s+)?(?:city|town|county|village|state|borough|township) of\b", re.I
+)
 _UNIT_TAIL = re.compile(
     r"\b(?:division|bureau|unit|section|team|district|squad|detail|program|services|response)\s*$",
     re.IGNORECASE,
@@ -105,9 +168,32 @@ _UNIT_ONLY = re.compile(
     r"^(?:[\w/&'-]+\s+){0,4}(?:division|bureau|unit|section|team|district|squad|detail)$", re.I
 )
 _ORG_WORDS = {
-    "department", "police", "county", "city", "office", "center", "centre", "services", "service",
-    "university", "college", "network", "sheriff", "sheriff's", "health", "agency", "division",
-    "unit", "bureau", "team", "state", "regional", "hospital", "pd", "program", "communications",
+    "department",
+    "police",
+    "county",
+    "city",
+    "office",
+    "center",
+    "centre",
+    "services",
+    "service",
+    "university",
+    "college",
+    "network",
+    "sheriff",
+    "sheriff's",
+    "health",
+    "agency",
+    "division",
+    "unit",
+    "bureau",
+    "team",
+    "state",
+    "regional",
+    "hospital",
+    "pd",
+    "program",
+    "communications",
 }
 _CREDENTIALS = re.compile(
     r",\s*(?:(?:ph\.?d|psy\.?d|m\.?d|d\.?o|lcsw(?:-c)?|lmsw|lpc(?:-s)?|lmhc|lmft|msw|ma|ms|mba|mpa|"
@@ -115,7 +201,9 @@ _CREDENTIALS = re.compile(
     r"(?:\s*,\s*[A-Za-z.\-]{2,8})*\s*$",
     re.IGNORECASE,
 )
-_NAME_PART = r"(?:[A-Z][\w'\-]*\.?|[A-Z]\.|(?:de|del|della|da|di|van|von|der|la|le|st\.?|mc|bin|al)\b)"
+_NAME_PART = (
+    r"(?:[A-Z][\w'\-]*\.?|[A-Z]\.|(?:de|del|della|da|di|van|von|der|la|le|st\.?|mc|bin|al)\b)"
+)
 _NAME = re.compile(rf"^(?P<name>{_NAME_PART}(?:\s+{_NAME_PART}){{1,4}})$", re.UNICODE)
 _RANK_PREFIX = re.compile(
     r"^(?P<rank>s/sgt|ssgt|staff\s+sgt\.?|staff\s+sergeant|deputy\s+chief|asst\.?\s+chief|"
@@ -132,7 +220,8 @@ _ADDRESS = re.compile(
     rf"(?P<state>[A-Z]{{2}}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\.?(?:,?\s+(?P<zip>{_ZIP}))?\s*$"
 )
 _INTRO = re.compile(
-    r"\bI(?:'m| am)\s+(?:a|an|the)\s+(?P<title>[\w /-]{2,60}?)\s+(?:with|at|for|of|in)\s+(?:the\s+)?"
+    r"\bI(?:'m| am)\s+(?:a|an|the)\s+(?P<title>[\w /-]{2,60}?)\s+(?:with|at|for|of|in)\s+"
+    r"(?:the\s+)?"
     r"(?P<agency>(?:[A-Z][\w.'&-]*\s+){0,7}?(?:Police Department|Police Service|Police|"
     r"Sheriff's Office|Sheriff's Department|Sheriff's Office|Department of [A-Z][\w ]+|"
     r"[A-Z][\w]* (?:Center|Centre|Network|Services|Agency|College|University)|PD|SO))\b"
@@ -234,13 +323,21 @@ def _is_title(segment: str) -> bool:
 def _title_first(segment: str) -> bool:
     """'Chief of Police', 'Director of Crisis Services': a title that names what it heads."""
     words = segment.split()
-    return bool(words) and words[0].lower().strip(".,") in _TITLE_WORDS and (
-        len(words) == 1 or words[1].lower() in {"of", "for"} or words[1].lower() in _TITLE_WORDS
+    return (
+        bool(words)
+        and words[0].lower().strip(".,") in _TITLE_WORDS
+        and (
+            len(words) == 1 or words[1].lower() in {"of", "for"} or words[1].lower() in _TITLE_WORDS
+        )
     )
 
 
 def _is_agency(segment: str) -> bool:
-    if any(ch.isdigit() for ch in segment.replace("911", "")) or "@" in segment or len(segment) > 90:
+    if (
+        any(ch.isdigit() for ch in segment.replace("911", ""))
+        or "@" in segment
+        or len(segment) > 90
+    ):
         return False
     stripped = _STATE_PAREN.sub(" ", segment).strip()
     if _UNIT_ONLY.match(stripped):
@@ -338,23 +435,34 @@ def _address(segment: str) -> tuple[str, str]:
     city = re.sub(r"^(?:.*\d.*?,\s*)", "", city)
     if not state or not city or len(city.split()) > 4:
         return "", ""
-    if len(match.group("state")) == 2 and not match.group("zip") and "," not in segment:
-        # "Sidney NE" is a place line; "Mental Health Unit OR" is not: accept only short lines.
-        if len(segment.split()) > 4:
-            return "", ""
+    # "Sidney NE" is a place line; "Mental Health Unit OR" is not: accept only short lines.
+    short_state = len(match.group("state")) == 2 and not match.group("zip") and "," not in segment
+    if short_state and len(segment.split()) > 4:
+        return "", ""
     if city.lower() in {"suite", "box", "po box", "p.o. box"}:
         return "", ""
     return city, state
 
 
+_PHONE_CANDIDATE = re.compile(
+    r"(?<![\w.])(?:\+?1[\s.-]?)?\(?[2-9]\d{2}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)"
+    r"|\+\d{1,3}[\s.-]?(?:\(?\d{1,4}\)?[\s.-]?){2,5}\d{2,4}(?!\d)"
+)
+
+
 def _phone(text: str) -> str:
-    """The first non-fax phone number in the text, as E.164."""
-    for match in phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE):
-        before = text[max(0, match.start - 8) : match.start]
-        after = text[match.end : match.end + 8]
+    """The first non-fax phone number in the text, as E.164 (phonenumbers does the parsing)."""
+    for match in _PHONE_CANDIDATE.finditer(text):
+        before = text[max(0, match.start() - 8) : match.start()]
+        after = text[match.end() : match.end() + 8]
         if _FAX.search(before) or re.match(r"\s*\(?fax", after, re.IGNORECASE):
             continue
-        return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        try:
+            number = phonenumbers.parse(match.group(0), "US")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return ""
 
 
@@ -376,7 +484,11 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
     for line in lines[start:]:
         segments = _segments(line)
         for segment in segments:
-            if not title and _is_title(segment) and (not _is_agency(segment) or _title_first(segment)):
+            if (
+                not title
+                and _is_title(segment)
+                and (not _is_agency(segment) or _title_first(segment))
+            ):
                 title = expand_title(segment)
                 continue
             if _is_agency(segment) and not agency:
@@ -441,7 +553,9 @@ def _city_from_agency(agency: str) -> str:
         r"(?:Police|Public Safety|Fire|Department|Sheriff)",
         agency,
     )
-    if match and not re.search(r"county|university|college|state|regional|parish", match.group("place"), re.I):
+    if match and not re.search(
+        r"county|university|college|state|regional|parish", match.group("place"), re.I
+    ):
         return match.group("place")
     match = re.match(r"^(?:City|Town|Village) of (?P<place>[A-Z][\w.' -]+)$", agency)
     return match.group("place") if match else ""

@@ -1,4 +1,4 @@
-"""The kind of an email: request, notice, reply, auto_reply, bounce or other, from headers then text."""
+"""The kind of an email (request, notice, reply, auto_reply, bounce, other): headers, then text."""
 
 from __future__ import annotations
 
@@ -22,7 +22,13 @@ _AUTO_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|antw|r)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
-_MARKETING_HEADERS = ("x-campaign", "x-campaign-id", "x-mailchimp-campaign", "x-mc-user", "x-sfmc-stack")
+_MARKETING_HEADERS = (
+    "x-campaign",
+    "x-campaign-id",
+    "x-mailchimp-campaign",
+    "x-mc-user",
+    "x-sfmc-stack",
+)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:
@@ -35,7 +41,11 @@ def header_kind(email: EmailLike) -> KindVerdict | None:
     return_path = _header(headers, "return-path")
     if email.content_type == "multipart/report" or _DAEMON.match(email.from_addr):
         return KindVerdict("bounce", "delivery status report (multipart/report or mailer-daemon)")
-    if return_path in ("<>", "") and "return-path" in headers and _BOUNCE_SUBJECT.search(email.subject):
+    if (
+        return_path in ("<>", "")
+        and "return-path" in headers
+        and _BOUNCE_SUBJECT.search(email.subject)
+    ):
         return KindVerdict("bounce", "null Return-Path and a delivery-failure subject")
     auto = _header(headers, "auto-submitted")
     if auto and auto != "no":
@@ -88,11 +98,15 @@ def decide_kind(
         automatic.append("other")
     if automatic:
         best = max(automatic, key=lambda k: scores[f"kind:{k}"])
-        return KindVerdict(best, f"text reads like {best.replace('_', ' ')} ({scores[f'kind:{best}']:.1f})")
+        return KindVerdict(
+            best, f"text reads like {best.replace('_', ' ')} ({scores[f'kind:{best}']:.1f})"
+        )
     if known_thread:
         return KindVerdict("reply", "replies to a known request")
     if over("notice") and scores.get("kind:notice", 0.0) >= scores.get("kind:reply", 0.0):
-        return KindVerdict("notice", f"tells the program about direct contact ({scores['kind:notice']:.1f})")
+        return KindVerdict(
+            "notice", f"tells the program about direct contact ({scores['kind:notice']:.1f})"
+        )
     quoted_program = clean is not None and any(
         "learning site" in (q.from_name + " " + q.text[:2000]).lower() for q in clean.quoted
     )

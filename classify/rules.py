@@ -1,4 +1,4 @@
-"""Admin-tunable classification rules: load rules.toml, validate each rule, report problems by line."""
+"""Admin-tunable rules: load rules.toml, validate each rule, report problems by file and line."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ _RULE_KEYS = {
     "negations",
     "scope",
     "enabled",
+    "exceptions",
 }
 _NEAR_KEYS = {"a", "b", "within"}
 
@@ -74,6 +75,7 @@ class Rule:
     patterns: tuple[tuple[Mapping[str, Any], ...], ...] = ()
     near: tuple[Near, ...] = ()
     negations: tuple[str, ...] | None = None  # None: the file's [negation] cues
+    exceptions: tuple[str, ...] = ()  # phrases that cancel a match they overlap
     scope: str = "text"
     line: int = 0
 
@@ -108,7 +110,9 @@ class _Problems:
 
     def rule_line(self, index: int, name: str) -> int:
         start = self.rule_headers[index] if index < len(self.rule_headers) else 1
-        end = self.rule_headers[index + 1] if index + 1 < len(self.rule_headers) else len(self.lines)
+        end = (
+            self.rule_headers[index + 1] if index + 1 < len(self.rule_headers) else len(self.lines)
+        )
         if name:
             wanted = re.compile(r"^\s*name\s*=\s*[\"']" + re.escape(name) + r"[\"']")
             for number in range(start, end + 1):
@@ -246,6 +250,10 @@ def _parse_rule(
             bad("negations must be a list of strings")
             return None
         negations = tuple(_expand(cues, concepts))
+    exceptions = _strings(raw.get("exceptions", []))
+    if exceptions is None:
+        bad("exceptions must be a list of strings")
+        return None
     if raw.get("enabled", True) is False:
         return None
     seen.add(name)
@@ -259,6 +267,7 @@ def _parse_rule(
         patterns=tuple(tuple(token for token in p) for p in patterns_raw),
         near=tuple(nears),
         negations=negations,
+        exceptions=tuple(_expand(exceptions, concepts)),
         scope=scope,
         line=line,
     )
@@ -284,7 +293,9 @@ def load_rules(path: Path | str) -> RuleSet:
     return parse_rules(data, path=path, stat_key=_file_stat(path))
 
 
-def parse_rules(data: bytes, *, path: Path | str = "rules.toml", stat_key: tuple[int, int] = (0, 0)) -> RuleSet:
+def parse_rules(
+    data: bytes, *, path: Path | str = "rules.toml", stat_key: tuple[int, int] = (0, 0)
+) -> RuleSet:
     """Rules from the bytes of a rules file (load_rules without the read)."""
     from classify.engine import Engine
 
@@ -335,7 +346,11 @@ def parse_rules(data: bytes, *, path: Path | str = "rules.toml", stat_key: tuple
         else:
             cues = tuple(found)
         raw_window = negation.get("window", DEFAULT_NEGATION_WINDOW)
-        if isinstance(raw_window, int) and not isinstance(raw_window, bool) and 0 <= raw_window <= 20:
+        if (
+            isinstance(raw_window, int)
+            and not isinstance(raw_window, bool)
+            and 0 <= raw_window <= 20
+        ):
             window = raw_window
         else:
             problems.add(problems.key_line("window"), "negation window must be 0-20 tokens")

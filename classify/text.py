@@ -1,4 +1,4 @@
-"""Clean an email body: split the new text from quoted replies, forwards, signatures and boilerplate.
+"""Clean an email body: split new text from quoted replies, forwards, signatures, boilerplate.
 
 mail-parser-reply does this too, but costs 1-6 ms per message; these precompiled line rules
 cover the same client formats (Outlook, Gmail, Apple Mail, Thunderbird) at a fraction of that,
@@ -60,7 +60,8 @@ _DISCLAIMER = re.compile(
 _SIGN_OFF = re.compile(
     r"^\s*(?:thanks(?: again| so much| very much| in advance| a lot)?|thank you(?: again| so much"
     r"| very much| for your (?:time|help|consideration))?|many thanks|with thanks"
-    r"(?: and kind regards)?|sincerely(?: yours)?|yours (?:truly|sincerely)|best(?: regards| wishes)?"
+    r"(?: and kind regards)?|sincerely(?: yours)?|yours (?:truly|sincerely)"
+    r"|best(?: regards| wishes)?"
     r"|kind regards|warm regards|regards|respectfully(?: submitted)?|cheers|thx|take care"
     r"|with appreciation|gratefully|v/r|r/s|all the best|muchas gracias[^,\n]*)\s*[,.!]*\s*$",
     re.IGNORECASE,
@@ -141,7 +142,9 @@ def _parse_quoted(block: list[str], forwarded: bool) -> QuotedMessage:
             if "wrote:" in joined and _ON_WROTE.match(joined[: joined.lower().find("wrote:") + 6]):
                 mailbox = _WROTE_MAILBOX.search(joined)
                 if mailbox:
-                    name = re.sub(r"^.*\b(?:[ap]\.?m\.?|\d{4})\s+", "", mailbox.group(1), flags=re.I)
+                    name = re.sub(
+                        r"^.*\b(?:[ap]\.?m\.?|\d{4})\s+", "", mailbox.group(1), flags=re.I
+                    )
                     addr = mailbox.group(2)
                 used = next(k for k in range(3) if "wrote:" in block[j + k])
                 body_start = j + used + 1
@@ -157,7 +160,7 @@ def _parse_quoted(block: list[str], forwarded: bool) -> QuotedMessage:
             else:
                 bare = _BARE_ADDR.search(value)
                 addr = bare.group(0) if bare else ""
-                name = value.replace(addr, "").strip(" <>\"")
+                name = value.replace(addr, "").strip(' <>"')
         elif key == "subject":
             subject = value
         body_start = j + 1
@@ -213,7 +216,7 @@ def _is_short(line: str) -> bool:
 
 
 def split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
-    """(text, signature lines): the block after the last sign-off, or a trailing block of short lines."""
+    """(text, signature): the lines after the last sign-off, or a closing block of short lines."""
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
     if not nonblank:
         return lines, []
