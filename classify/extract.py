@@ -234,8 +234,7 @@ _AGENCY_IN_TEXT = re.compile(
 _ON_BEHALF = re.compile(
     r"\bon behalf of\s+(?:(?i:dr|mr|mrs|ms|chief|sheriff|director|commissioner|captain|capt|lt|"
     r"sgt|major|judge|mayor)\.?\s+)?(?P<name>[A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){1,3})"
-    r"(?:,\s*(?:the\s+|our\s+)?(?P<title>[^,.;\n]{3,60}?)\s+(?:of|for|at|with)\s+(?:the\s+)?"
-    r"(?P<agency>[A-Z][^,.;:\n]{3,80}))?"
+    r"(?:,\s*(?:the\s+|our\s+)?(?P<rest>[^,;:\n]{3,140}))?"
 )
 _FAX = re.compile(r"\bfax\b|\bf\s*[:.]\s*$", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -600,11 +599,23 @@ def on_behalf(body: str) -> Principal | None:
     words = {w.lower() for w in name.split()}
     if words & _ORG_WORDS or words & _TITLE_WORDS:
         return None
-    title = expand_title(match.group("title") or "")
-    agency = normalize_agency(match.group("agency") or "")[0]
-    if agency and not _is_agency(agency):
-        agency = ""
-    return Principal(name=name, title=title if _is_title(title) else "", agency=agency)
+    title = agency = ""
+    rest = re.sub(r"\.\s.*$|\.$", "", match.group("rest") or "")
+    # "Chief of Police of the Dover Police Department": split at an "of/for/at/with" that
+    # leaves a title on the left and an agency on the right, preferring one before "the".
+    splits = sorted(
+        re.finditer(r"\s+(?:of|for|at|with)\s+(?:the\s+)?", rest),
+        key=lambda m: (not m.group(0).rstrip().endswith("the"), m.start()),
+    )
+    for split in splits:
+        left, right = rest[: split.start()], rest[split.end() :]
+        if _is_title(left) and _is_agency(normalize_agency(right)[0]):
+            title, agency = expand_title(left), normalize_agency(right)[0]
+            break
+    else:
+        if _is_title(rest):
+            title = expand_title(rest)
+    return Principal(name=name, title=title, agency=agency)
 
 
 def _email_for(name: str, body: str, fallback: str) -> str:
@@ -616,10 +627,19 @@ def _email_for(name: str, body: str, fallback: str) -> str:
 
 
 def _phone_near(name: str, body: str) -> str:
+    """A phone number in the sentence, else the paragraph, that names the person."""
     last = name.split()[-1] if name.split() else ""
+    if not last:
+        return ""
+    paragraphs = re.split(r"\n\s*\n", body[:5000])
     for sentence in re.split(r"(?<=[.!?])\s+", body[:5000]):
-        if last and last in sentence:
+        if last in sentence:
             phone = _phone(sentence)
+            if phone:
+                return phone
+    for paragraph in paragraphs:
+        if last in paragraph:
+            phone = _phone(paragraph)
             if phone:
                 return phone
     return ""

@@ -1,0 +1,240 @@
+"""Classification of hand-written emails: kinds, needs, paraphrase, negation, sites and evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import classify
+from ingest import parse_email
+from tests.mail import make_email
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def rules() -> classify.RuleSet:
+    loaded = classify.load_rules(REPO / "rules.toml")
+    assert loaded.problems == ()
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def sites() -> classify.SiteDirectory:
+    return classify.load_sites(REPO / "sites.toml")
+
+
+def run(
+    rules: classify.RuleSet,
+    sites: classify.SiteDirectory,
+    body: str,
+    *,
+    known_thread: bool = False,
+    **kwargs: object,
+) -> classify.Analysis:
+    parsed = parse_email(make_email(body, **kwargs))  # type: ignore[arg-type]
+    return classify.analyze(parsed, rules, sites, known_thread=known_thread)
+
+
+SIGNATURE = """
+Thanks,
+
+Sgt. Priya Nandakumar
+Harbor City Police Department
+410 Front St., Harbor City, OR 97420
+(541) 555-0190
+"""
+
+
+def test_paraphrased_co_responder_and_follow_up(rules, sites):
+    body = (
+        "Hello,\n\nWe want a therapist who rides along with our officers on weekend nights, "
+        "and somebody to check on the handful of residents we keep seeing week after week "
+        "before the next crisis.\n\nA phone call with a site that does this would help.\n"
+        + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Ideas for our crisis calls")
+    assert analysis.kind.kind == "request"
+    assert analysis.specializations[:1] == ("co_responder",)
+    assert "follow_up" in analysis.specializations
+    assert analysis.ta_types == ("call",)
+
+
+def test_paraphrased_dispatch_need(rules, sites):
+    body = (
+        "Hi,\n\nOur call takers don't know what to do with suicidal callers, and the "
+        "dispatch center has no screening questions for them. Who trains telecommunicators "
+        "on this?\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="help for our 911 staff")
+    assert analysis.specializations[:1] == ("dispatch",)
+
+
+def test_negated_cit_is_not_a_need(rules, sites):
+    body = (
+        "Hello,\n\nWe already have CIT, so we don't need training. What we want is a "
+        "designated mental health officer in each district as the point of contact for "
+        "families.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Liaison officers")
+    assert "cit" not in analysis.specializations
+    assert analysis.specializations[:1] == ("mh_liaison",)
+    cit = [r for r in analysis.rule_results if r.rule == "cit-named"][0]
+    assert not cit.hit and "negated" in cit.reason
+
+
+def test_cit_without_negation_is_a_need(rules, sites):
+    body = "Hello,\n\nWe want to start a CIT program for our deputies.\n" + SIGNATURE
+    analysis = run(rules, sites, body, subject="Starting out")
+    assert analysis.specializations == ("cit",)
+
+
+def test_embedded_clinician_and_topics(rules, sites):
+    body = (
+        "Good morning,\n\nThe council approved money to hire a social worker who would work "
+        "out of our station. Many of the people we meet are unhoused and using fentanyl. "
+        "We also need to know what HIPAA lets the social worker tell officers, and how you "
+        "measure outcomes. Could two of us come see a department that does this?\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Social worker position")
+    assert analysis.specializations[:1] == ("embedded_clinician",)
+    assert set(analysis.topics) >= {"homelessness", "substance_use", "info_sharing", "data"}
+    assert "site_visit" in analysis.ta_types
+    assert analysis.evidence["embedded_clinician"]
+
+
+def test_mobile_crisis_rural_funding(rules, sites):
+    body = (
+        "Hello,\n\nWe cover a rural county where the nearest hospital is two hours away. "
+        "The county wants its mobile crisis team to go out instead of our deputies, and we "
+        "need a grant to pay for it. Email is easiest for me.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Crisis team question")
+    assert analysis.specializations == ("mobile_crisis",)
+    assert set(analysis.topics) >= {"rural", "funding"}
+    assert analysis.ta_types == ("email",)
+
+
+def test_contacted_sites_by_alias_and_short_name(rules, sites):
+    body = (
+        "Hello,\n\nWe would like to visit the Tucson Police Department, and after that "
+        "talk with someone at the Madison County Sheriff's Office in Tennessee about CIT.\n"
+        + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Visit request")
+    assert analysis.contacted_sites == ("tucson", "madison_county_tn")
+
+
+def test_other_portland_and_madison_are_not_sites(rules, sites):
+    body = (
+        "Hello,\n\nI work near Portland, Oregon and used to live in Madison County, Ohio. "
+        "We want to start CIT.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="CIT")
+    assert analysis.contacted_sites == ()
+
+
+def test_notice_of_direct_contact(rules, sites):
+    body = (
+        "Hi,\n\nFor your records: we contacted the Salt Lake City Police Department directly "
+        "about their social workers and have a call next week. No action needed.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="FYI")
+    assert analysis.kind.kind == "notice"
+    assert analysis.contacted_sites == ("salt_lake_city",)
+
+
+def test_reply_known_thread_and_text_only(rules, sites):
+    body = "Thanks for setting up the call, Tuesday works.\n" + SIGNATURE
+    threaded = run(rules, sites, body, subject="Re: our request", known_thread=True)
+    assert threaded.kind.kind == "reply"
+    body = "Just circling back on my note from last month about the visit.\n" + SIGNATURE
+    unthreaded = run(rules, sites, body, subject="Re: visit request")
+    assert unthreaded.kind.kind == "reply"
+
+
+def test_auto_reply_from_header_and_from_text(rules, sites):
+    header = run(
+        rules,
+        sites,
+        "I am away.\n",
+        subject="Away",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    assert header.kind.kind == "auto_reply"
+    assert header.specializations == ()
+    text = run(
+        rules,
+        sites,
+        "Thank you for your message. I am out of the office until June 3 with limited access "
+        "to email. For CIT matters please contact Officer Lee.\n",
+        subject="Re: CIT question",
+    )
+    assert text.kind.kind == "auto_reply"
+    assert text.requester.name == ""
+
+
+def test_bounce_and_bulk_and_phishing(rules, sites):
+    bounce = run(
+        rules,
+        sites,
+        "Your message could not be delivered.\n",
+        subject="Undelivered Mail Returned to Sender",
+        from_addr="MAILER-DAEMON@mx.example.org",
+    )
+    assert bounce.kind.kind == "bounce"
+    bulk = run(
+        rules,
+        sites,
+        "This month: co-responder news.\n",
+        subject="Newsletter",
+        headers={"List-Id": "<news.example.org>", "Precedence": "bulk"},
+    )
+    assert bulk.kind.kind == "other"
+    phishing = run(
+        rules,
+        sites,
+        "Your mailbox is full. Validate your account now or it will be suspended.\n",
+        subject="ACTION REQUIRED",
+        from_addr="IT Desk <desk@quota.example.net>",
+    )
+    assert phishing.kind.kind == "other"
+    misdirected = run(
+        rules,
+        sites,
+        "I need a copy of the police report for my car accident, case number 22-1.\n",
+        subject="report",
+        from_addr="Sam Doe <sam@mail.example>",
+    )
+    assert misdirected.kind.kind == "other"
+
+
+def test_every_rule_is_recorded_with_version(rules, sites):
+    analysis = run(rules, sites, "We want CIT training.\n" + SIGNATURE, subject="CIT")
+    assert analysis.rules_version == rules.version
+    assert len(analysis.rule_results) == len(rules.rules)
+    hits = [r for r in analysis.rule_results if r.hit]
+    assert hits and all(r.matched for r in hits)
+    assert any(not r.hit and r.reason == "no match" for r in analysis.rule_results)
+    scores = {s.label: s for s in analysis.labels}
+    assert scores["cit"].accepted and not scores["dispatch"].accepted
+
+
+def test_quoted_program_text_does_not_count(rules, sites):
+    body = (
+        "Tuesday works for us.\n\nSgt. Priya Nandakumar\n\n"
+        "On Mon, Mar 3, 2025 at 9:00 AM Learning Sites <learningsites@justice-center.example.org>"
+        " wrote:\n> Houston and LAPD both run co-responder teams and could talk with you.\n"
+    )
+    analysis = run(rules, sites, body, subject="Re: request", known_thread=True)
+    assert analysis.kind.kind == "reply"
+    assert analysis.contacted_sites == ()
+    assert "co_responder" not in analysis.specializations
+
+
+def test_decide_kind_without_rules_uses_headers():
+    parsed = parse_email(make_email("hi", headers={"Precedence": "junk"}))
+    assert classify.decide_kind(parsed, known_thread=False).kind == "other"
+    parsed = parse_email(make_email("hi"))
+    assert classify.decide_kind(parsed, known_thread=True).kind == "reply"

@@ -1,0 +1,223 @@
+"""Requester extraction from headers, signatures, forwards, mail sent on someone's behalf."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import classify
+from classify.extract import agency_type, display_name, expand_title, normalize_agency
+from classify.text import clean
+from ingest import parse_email
+from tests.mail import make_email
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def rules() -> classify.RuleSet:
+    return classify.load_rules(REPO / "rules.toml")
+
+
+@pytest.fixture(scope="module")
+def sites() -> classify.SiteDirectory:
+    return classify.load_sites(REPO / "sites.toml")
+
+
+def requester(rules, sites, body: str, **kwargs: object) -> classify.Requester:
+    parsed = parse_email(make_email(body, **kwargs))  # type: ignore[arg-type]
+    return classify.analyze(parsed, rules, sites).requester
+
+
+def test_signature_with_rank_and_address(rules, sites):
+    body = """Hello,
+
+We would like a phone call about CIT for our deputies.
+
+Respectfully,
+
+Cpl. Dana O'Rourke
+Kittson County Sheriff's Office
+410 5th St. S, Hallock, MN 56728
+Office: 218.555.0107 | Fax: 218.555.0108
+"""
+    found = requester(rules, sites, body, from_addr="Dana O'Rourke <dorourke@kittson.example.gov>")
+    assert found.name == "Dana O'Rourke"
+    assert found.title == "Corporal"
+    assert found.agency == "Kittson County Sheriff's Office"
+    assert found.agency_type == "sheriff"
+    assert (found.city, found.state) == ("Hallock", "MN")
+    assert found.phone == "+12185550107"
+    assert found.email == "dorourke@kittson.example.gov"
+
+
+def test_outlook_name_pd_abbreviation_and_state_in_parentheses(rules, sites):
+    body = """Do you have anyone who trains dispatchers on crisis calls? thx
+
+Det. M. Okonkwo
+Quincy PD (IL)
+217-555-0144
+"""
+    found = requester(
+        rules, sites, body, from_addr='"Okonkwo, Michael" <mokonkwo@quincy.example.gov>'
+    )
+    assert found.name == "Michael Okonkwo"
+    assert found.title == "Detective"
+    assert found.agency == "Quincy Police Department"
+    assert (found.city, found.state) == ("Quincy", "IL")
+    assert found.phone == "+12175550144"
+
+
+def test_title_line_agency_line_and_canadian_province(rules, sites):
+    body = """Good morning,
+
+Our service is designating liaison officers and would welcome an exchange of e-mails.
+
+Kind regards,
+
+Amélie Tremblay
+Inspector, Community Mobilization
+Sherbrooke Police Service
+Sherbrooke, Quebec
+T: 819-555-0133
+"""
+    found = requester(rules, sites, body, from_addr="Amélie Tremblay <at@sps.example.ca>")
+    assert found.name == "Amélie Tremblay"
+    assert found.title.startswith("Inspector")
+    assert found.agency == "Sherbrooke Police Service"
+    assert found.agency_type == "police"
+    assert (found.city, found.state) == ("Sherbrooke", "QC")
+
+
+def test_forwarded_message_names_the_original_sender(rules, sites):
+    body = """FYI, see below.
+
+---------- Forwarded message ---------
+From: Carla Mendes <cmendes@bristolbh.example.org>
+Date: Mon, Jun 2, 2025 at 10:00 AM
+Subject: mobile crisis and police
+To: Staff <staff@example.org>
+
+Hello,
+
+We run the mobile crisis team for Bristol County and want to talk with a site about
+police hand-offs.
+
+Thank you,
+
+Carla Mendes
+Program Director
+Bristol Behavioral Health Services
+Taunton, MA 02780
+508-555-0161
+"""
+    found = requester(rules, sites, body, from_addr="Pat Kim <pkim@example.org>", subject="Fwd: x")
+    assert found.name == "Carla Mendes"
+    assert found.email == "cmendes@bristolbh.example.org"
+    assert found.agency == "Bristol Behavioral Health Services"
+    assert found.agency_type == "behavioral_health"
+    assert found.phone == "+15085550161"
+
+
+def test_assistant_writing_on_behalf_of_the_chief(rules, sites):
+    body = """Good afternoon,
+
+I am writing on behalf of Chief Harold Baines, Chief of Police of the Dover Police
+Department. He can be reached directly at 302-555-0170 or at hbaines@doverpd.example.gov.
+
+He would like a call about co-responder teams.
+
+Thank you,
+
+Mia Lopez
+Executive Assistant to the Chief
+Dover Police Department
+Dover, DE 19901
+302-555-0171
+"""
+    found = requester(rules, sites, body, from_addr="Mia Lopez <mlopez@doverpd.example.gov>")
+    assert found.name == "Harold Baines"
+    assert found.title == "Chief of Police"
+    assert found.agency == "Dover Police Department"
+    assert found.email == "hbaines@doverpd.example.gov"
+    assert found.phone == "+13025550170"
+    assert found.state == "DE"
+
+
+def test_reply_fills_address_from_own_quoted_signature(rules, sites):
+    body = """Thursday at 2pm works for us.
+
+Lt. Sam Rivera
+Elgin Police Department
+
+From: Rivera, Sam <srivera@elginpd.example.gov>
+Sent: Monday, May 5, 2025 9:00 AM
+To: learningsites@justice-center.example.org
+Subject: co-responder call
+
+We would like a call about co-responders.
+
+Lt. Sam Rivera
+Elgin Police Department
+151 Douglas Ave, Elgin, IL 60120
+847-555-0199
+"""
+    parsed = parse_email(
+        make_email(body, from_addr="Sam Rivera <srivera@elginpd.example.gov>", subject="RE: call")
+    )
+    found = classify.analyze(parsed, rules, sites, known_thread=True).requester
+    assert (found.city, found.state) == ("Elgin", "IL")
+    assert found.phone == "+18475550199"
+    assert found.title == "Lieutenant"
+
+
+def test_no_signature_falls_back_to_header_and_body(rules, sites):
+    body = (
+        "I'm a sergeant with the Pella Police Department in Iowa and we want to start a "
+        "CIT program. Email is fine."
+    )
+    found = requester(rules, sites, body, from_addr="Kim Vos <kvos@pella.example.gov>")
+    assert found.name == "Kim Vos"
+    assert found.title == "Sergeant"
+    assert found.agency == "Pella Police Department"
+    assert found.state == "IA"
+
+
+def test_helpers():
+    assert expand_title("Sgt.") == "Sergeant"
+    assert expand_title("Asst. Chief") == "Assistant Chief"
+    assert display_name("Riley, DeShawn M.") == "DeShawn M. Riley"
+    assert normalize_agency("Springfield PD") == ("Springfield Police Department", "")
+    assert normalize_agency("the Salem Police (OR)") == ("Salem Police Department", "OR")
+    assert agency_type("State University Police Department") == "campus"
+    assert agency_type("City of Avon") == "government"
+    assert agency_type("Ohio Department of Mental Health") == "government"
+    assert agency_type("Northside Counseling Services") == "behavioral_health"
+    assert agency_type("Mercy Hospital") == "other"
+
+
+def test_clean_strips_quotes_signature_and_disclaimer():
+    text = """Hi,
+
+Please call me.
+
+Thanks,
+Jo Park
+Analyst, Avon Police Department
+
+CONFIDENTIALITY NOTICE: this message is private.
+
+-----Original Message-----
+From: Someone <s@example.org>
+Sent: Monday
+To: Jo
+Subject: hi
+
+old text
+"""
+    cleaned = clean(text)
+    assert cleaned.body.strip().endswith("Please call me.")
+    assert cleaned.signature[0] == "Jo Park"
+    assert cleaned.quoted and cleaned.quoted[0].from_addr == "s@example.org"
+    assert "CONFIDENTIALITY" not in cleaned.body

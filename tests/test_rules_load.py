@@ -1,0 +1,153 @@
+"""Loading rules: bad rules reported with file:line and skipped, thresholds, versions, reloads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import classify
+from classify.rules import rules_changed
+from ingest import parse_email
+from tests.mail import make_email
+
+REPO = Path(__file__).resolve().parent.parent
+
+GOOD_AND_BAD = """
+[thresholds]
+default = 1.0
+cit = 2.0
+
+[concepts]
+clinician = ["clinician", "counselor"]
+
+[[rule]]
+name = "cit-words"
+label = "cit"
+phrases = ["CIT"]
+
+[[rule]]
+name = "wrong-label"
+label = "cti"
+phrases = ["CIT"]
+
+[[rule]]
+name = "no-patterns"
+label = "cit"
+
+[[rule]]
+name = "bad-pattern"
+label = "dispatch"
+patterns = [[{NOT_AN_ATTRIBUTE = "x"}]]
+
+[[rule]]
+name = "unknown-concept"
+label = "co_responder"
+phrases = ["@clinicans"]
+
+[[rule]]
+name = "cit-words"
+label = "cit"
+phrases = ["duplicate"]
+
+[[rule]]
+name = "weight-text"
+label = "cit"
+weight = "high"
+phrases = ["x"]
+
+[[rule]]
+name = "typo-key"
+label = "cit"
+phrase = ["x"]
+
+[[rule]]
+name = "near-clinician"
+label = "co_responder"
+near = { a = ["@clinician"], b = ["ride", "car"], within = 5 }
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rules.toml"
+    path.write_text(text)
+    return path
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.split("\n"), start=1) if needle in line)
+
+
+def test_bad_rules_are_reported_with_line_and_skipped(tmp_path):
+    rules = classify.load_rules(write(tmp_path, GOOD_AND_BAD))
+    names = [rule.name for rule in rules.rules]
+    assert names == ["cit-words", "near-clinician"]
+    problems = "\n".join(rules.problems)
+    for name, what in [
+        ("wrong-label", "unknown label 'cti'"),
+        ("no-patterns", "no phrases, patterns or near: it can never match"),
+        ("bad-pattern", "bad token pattern"),
+        ("unknown-concept", "unknown concept @clinicans"),
+        ("weight-text", "weight must be a number"),
+        ("typo-key", "unknown key(s) phrase"),
+    ]:
+        line = line_of(GOOD_AND_BAD, f'name = "{name}"')
+        assert f"rules.toml:{line}: rule '{name}': {what}" in problems
+    duplicate_line = [
+        i for i, x in enumerate(GOOD_AND_BAD.split("\n"), 1) if x == 'name = "cit-words"'
+    ][1]
+    assert f"rules.toml:{duplicate_line}: rule 'cit-words': duplicate name" in problems
+
+
+def test_unreadable_or_not_toml_raises(tmp_path):
+    with pytest.raises(classify.RuleError):
+        classify.load_rules(tmp_path / "missing.toml")
+    with pytest.raises(classify.RuleError):
+        classify.load_rules(write(tmp_path, "[[rule]\nname = "))
+
+
+def test_threshold_per_label(tmp_path):
+    rules = classify.load_rules(write(tmp_path, GOOD_AND_BAD))
+    sites = classify.load_sites(REPO / "sites.toml")
+    parsed = parse_email(make_email("We want CIT.\n"))
+    analysis = classify.analyze(parsed, rules, sites)
+    cit = next(score for score in analysis.labels if score.label == "cit")
+    assert cit.score == 1.0 and cit.threshold == 2.0 and not cit.accepted
+    assert "cit" not in analysis.specializations
+    lowered = write(tmp_path, GOOD_AND_BAD.replace("cit = 2.0", "cit = 1.0"))
+    analysis = classify.analyze(parsed, classify.load_rules(lowered), sites)
+    assert analysis.specializations == ("cit",)
+
+
+def test_near_rule_matches_within_distance_only(tmp_path):
+    rules = classify.load_rules(write(tmp_path, GOOD_AND_BAD))
+    sites = classify.load_sites(REPO / "sites.toml")
+    close = parse_email(make_email("A counselor would ride with officers.\n"))
+    far = parse_email(
+        make_email("A counselor works days. Much later, and unrelated to that, we ride bikes.\n")
+    )
+    assert classify.analyze(close, rules, sites).specializations == ("co_responder",)
+    assert classify.analyze(far, rules, sites).specializations == ()
+
+
+def test_version_changes_with_content_and_reload_is_detected(tmp_path):
+    path = write(tmp_path, GOOD_AND_BAD)
+    first = classify.load_rules(path)
+    assert not rules_changed(first)
+    os.utime(path, ns=(1, 1))  # touched but same bytes: not a change
+    assert not rules_changed(first)
+    path.write_text(GOOD_AND_BAD.replace("cit = 2.0", "cit = 3.0"))
+    assert rules_changed(first)
+    second = classify.load_rules(path)
+    assert second.version != first.version and len(second.version) == 16
+
+
+def test_shipped_rules_load_cleanly():
+    rules = classify.load_rules(REPO / "rules.toml")
+    assert rules.problems == ()
+    assert len(rules.rules) > 30
+    labels = {rule.label for rule in rules.rules}
+    assert set(classify.types.SPECIALIZATIONS) <= labels
+    assert set(classify.types.TOPICS) <= labels
+    assert set(classify.types.TA_TYPES) <= labels
