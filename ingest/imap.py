@@ -19,7 +19,7 @@ from imapclient import exceptions as imap_errors
 
 from ingest.backoff import Backoff
 from ingest.errors import IngestError, SourceError
-from ingest.oauth import CommandToken, FileToken, TokenError, TokenProvider
+from ingest.oauth import CommandToken, FileToken, TokenError, TokenProvider, xoauth2_string
 from ingest.sources import Cursor, FetchedMessage, header_block
 
 log = logging.getLogger(__name__)
@@ -325,9 +325,11 @@ def _login(
             raise ImapAuthError(f"login as {who} refused: {reason}") from None
         return
     assert token_provider is not None
+    if not client.has_capability("AUTH=XOAUTH2"):
+        raise ImapAuthError(f"{settings.address} does not offer XOAUTH2 login")
     token = token_provider.token()
     try:
-        client.oauth2_login(settings.username, token)
+        client.sasl_login("XOAUTH2", XOAuth2(settings.username, token))
         return
     except imap_errors.LoginError as exc:
         first = _scrub(_server_text(exc), token)
@@ -337,13 +339,35 @@ def _login(
     if fresh == token:
         raise ImapAuthError(f"XOAUTH2 login as {who} refused: {first}")
     try:
-        client.oauth2_login(settings.username, fresh)
+        client.sasl_login("XOAUTH2", XOAuth2(settings.username, fresh))
     except imap_errors.LoginError as exc:
         reason = _scrub(_server_text(exc), token, fresh)
         raise ImapAuthError(
             f"XOAUTH2 login as {who} refused, even with a freshly obtained token: {reason}"
         ) from None
     log.info("XOAUTH2 login as %s succeeded after refreshing the token", who)
+
+
+class XOAuth2:
+    """The XOAUTH2 SASL exchange: the bearer string first, then an empty reply.
+
+    On failure Google, Microsoft and Dovecot send a JSON error as a challenge and
+    expect an empty response before they answer NO; repeating the token would be wrong.
+    """
+
+    def __init__(self, user: str, token: str) -> None:
+        self._initial = xoauth2_string(user, token).encode()
+        self.error = b""  # the server's JSON error challenge, when it sent one
+
+    def __call__(self, challenge: bytes) -> bytes:
+        if self._initial:
+            initial, self._initial = self._initial, b""
+            return initial
+        self.error = challenge[:2000]
+        return b""
+
+    def __repr__(self) -> str:  # never show the token
+        return "XOAuth2(...)"
 
 
 def _shutdown(client: IMAPClient) -> None:
@@ -930,6 +954,7 @@ __all__ = [
     "ImapTlsError",
     "MailboxCheck",
     "TokenError",
+    "XOAuth2",
     "check",
     "connect_imap",
     "password_from_env",
