@@ -707,6 +707,8 @@ def demo(state: Context) -> None:
 
 
 # Command groups that live in their own modules attach themselves here, one line each.
+import intake.cli_mailbox  # noqa: E402, F401  (intake mailbox check)
+import intake.cli_rules  # noqa: E402, F401  (intake rules check|explain|eval)
 from intake import cli_sites  # noqa: E402, F401  (intake sites ..., intake suggest)
 
 if __name__ == "__main__":  # pragma: no cover
