@@ -184,7 +184,11 @@ class Pipeline:
         """Process one stored message; on any error keep it as failed with the reason."""
         try:
             with session_scope(self.store) as session:
-                message = session.get(InboundMessage, message_id)
+                # Locked, and re-read after the lock: another instance (or `intake reprocess`)
+                # may have finished this message while we waited, and must not be repeated.
+                message = session.get(
+                    InboundMessage, message_id, with_for_update=True, populate_existing=True
+                )
                 if message is None or message.status not in (
                     MessageStatus.RECEIVED,
                     MessageStatus.FAILED,

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from ingest import MaildirSource, Source
+from ingest.imap import ImapConfigError, ProgressCallback, source_from_config
 from intake.config import Settings
 from intake.errors import ConfigError
 from intake.pipeline import Pipeline, load_classifiers
 from store.db import Store, connect
 
 
-def build_source(settings: Settings) -> Source:
-    """The mailbox named in [source]."""
+def build_source(
+    settings: Settings,
+    *,
+    since: dt.date | None = None,
+    progress: ProgressCallback | None = None,
+) -> Source:
+    """The mailbox named in [source]; `since` reads IMAP history from a date (backfill)."""
     src = settings.source
     if src.type == "maildir":
         return MaildirSource(
@@ -21,7 +28,17 @@ def build_source(settings: Settings) -> Source:
             mark_seen=src.maildir_mark_seen,
             max_bytes=src.max_message_bytes,
         )
-    raise ConfigError(f"{settings.path.name}: [source] type: the imap source is not wired yet")
+    try:
+        return source_from_config(
+            src.imap,
+            name=src.name,
+            max_bytes=src.max_message_bytes,
+            base_dir=settings.path.parent,
+            since=since,
+            progress=progress,
+        )
+    except ImapConfigError as exc:
+        raise ConfigError(f"{settings.path.name}: {exc}") from exc
 
 
 @dataclass
