@@ -174,6 +174,55 @@ def poll(state: Context, once: bool, no_send: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="IMAP: import mail that arrived on or after this date (the cursors are ignored).",
+)
+@pass_ctx
+def backfill(state: Context, since: dt.datetime | None) -> None:
+    """Import a mailbox's history without notifying staff about it.
+
+    Use it on the first connection to a mailbox that already holds old mail: every message
+    is stored, classified and ranked, but no notification is queued. With IMAP, --since
+    chooses how far back to go; a Maildir source imports everything not yet seen.
+
+    \b
+    Example:
+      intake backfill --since 2025-01-01
+    """
+    from rich.progress import Progress
+
+    with translated_errors():
+        app = state.app
+        with Progress(console=err_console) as progress:
+            fetch_task = progress.add_task("fetching", total=None)
+
+            def advance(folder: str, done: int, total: int) -> None:
+                progress.update(
+                    fetch_task, description=f"fetching {folder}", completed=done, total=total
+                )
+
+            source = build_source(
+                app.settings, since=since.date() if since else None, progress=advance
+            )
+            try:
+                report = app.pipeline.ingest(source, notify_staff=False)
+            finally:
+                source.close()
+            progress.update(fetch_task, completed=report.fetched, total=report.fetched)
+            process_task = progress.add_task("classifying", total=len(report.message_ids))
+            for message_id in report.message_ids:
+                if app.pipeline.process_one(message_id):
+                    report.processed += 1
+                else:
+                    report.failed += 1
+                progress.advance(process_task)
+        _print_poll(report)
+        console.print("no staff notifications were queued for this history")
+
+
+@cli.command()
 @pass_ctx
 def run(state: Context) -> None:
     """Run the scheduler: poll every interval, send the outbox, and the daily digest.

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import zoneinfo
 from pathlib import Path
 
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from ingest.backoff import Backoff
+from ingest.imap import ImapSource
 from intake.pipeline import load_classifiers
 from intake.wiring import App, build_source
 
@@ -115,9 +119,55 @@ def build_scheduler(app: App, scheduler: BlockingScheduler | None = None) -> Blo
     return scheduler
 
 
+class IdleWatcher(threading.Thread):
+    """Holds one IMAP connection in IDLE and runs the poll job as soon as mail arrives.
+
+    Interval polling stays in place as the fallback; this only makes new mail show up
+    within a second instead of within the interval. The poll itself still runs as the
+    scheduler's job, so it never overlaps another poll.
+    """
+
+    def __init__(self, app: App, scheduler: BaseScheduler) -> None:
+        super().__init__(name="imap-idle", daemon=True)
+        self.app = app
+        self.scheduler = scheduler
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        interval = self.app.settings.schedule.poll_interval_seconds
+        backoff = Backoff()
+        while not self.stopping.is_set():
+            try:
+                source = build_source(self.app.settings)
+                try:
+                    if not isinstance(source, ImapSource):
+                        return  # only IMAP has IDLE; the interval job does the rest
+                    while not self.stopping.is_set():
+                        if source.wait_for_mail(interval):
+                            self.scheduler.modify_job("poll", next_run_time=dt.datetime.now(dt.UTC))
+                        backoff.reset()
+                finally:
+                    source.close()
+            except Exception:
+                # The poll job records mailbox health; here we only wait and reconnect.
+                log.exception("IDLE watcher lost the mailbox; reconnecting after a pause")
+                self.stopping.wait(backoff.next_delay())
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def wants_idle(app: App) -> bool:
+    """IDLE applies to an IMAP source that has not turned it off."""
+    source = app.settings.source
+    return source.type == "imap" and bool(source.imap.get("idle", True))
+
+
 def run_forever(app: App) -> None:
     """Block, running the jobs until interrupted."""
     scheduler = build_scheduler(app)
+    if wants_idle(app):
+        IdleWatcher(app, scheduler).start()
     log.info(
         "intake running: poll every %ss, digest at %s %s",
         app.settings.schedule.poll_interval_seconds,
