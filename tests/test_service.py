@@ -148,3 +148,15 @@ def test_status_shows_mailbox_health(settings: Settings, deliver: Callable[[byte
     mailbox_row = next(line for line in result.output.splitlines() if "tracking" in line)
     assert "never" not in mailbox_row and "2" in mailbox_row  # a timestamp from this century
     assert "processed 1" in result.output
+
+
+def test_models_and_migrations_agree(database_url: str) -> None:
+    from alembic import command
+
+    from store.db import alembic_config
+
+    store = connect(database_url)
+    try:
+        command.check(alembic_config(store))  # raises when a model change lacks a migration
+    finally:
+        store.dispose()
