@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 import classify
 import ingest
@@ -124,6 +125,11 @@ def cli(ctx: click.Context, config_path: Path) -> None:
     state = Context(config_path)
     ctx.obj = state
     ctx.call_on_close(state.close)
+
+
+def safe_url(url: str) -> str:
+    """A database URL fit to print: the password replaced by ***."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def main() -> None:
@@ -750,7 +756,7 @@ def demo(state: Context) -> None:
             f"stored {report.stored}, duplicates {report.duplicates}, "
             f"processed {report.processed}, failed {report.failed}; sent {sent.sent} email(s)"
         )
-        console.print(f"database: {settings.database_url}")
+        console.print(f"database: {safe_url(settings.database_url)}")
         if settings.notify.transport == "file":
             console.print(f"staff emails (.eml): {settings.notify.outbox_dir}")
 

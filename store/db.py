@@ -60,8 +60,9 @@ def connect(url: str, *, migrate: bool = True) -> Store:
     """Open the database at `url` (any SQLAlchemy URL) and bring its schema up to date."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StoreError(f"not a database URL: {exc}") from exc
+    except (ArgumentError, ValueError) as exc:
+        # The message would quote the URL, password included: say less.
+        raise StoreError("not a valid SQLAlchemy database URL") from exc
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -80,7 +81,7 @@ def connect(url: str, *, migrate: bool = True) -> Store:
     try:
         engine = create_engine(parsed, **kwargs)
     except (SQLAlchemyError, ImportError) as exc:
-        raise StoreError(f"cannot open database: {exc}") from exc
+        raise StoreError(f"cannot open database: {_scrub(str(exc), str(parsed))}") from exc
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -98,12 +99,20 @@ def alembic_config(store: Store) -> AlembicConfig:
     return cfg
 
 
+def _scrub(text: str, url: str) -> str:
+    """Error text without the database password, which drivers sometimes repeat."""
+    password = make_url(url).password if url else None
+    text = text.replace(str(password), "***") if password else text
+    return text.split("\n(Background on this error")[0].strip()
+
+
 def upgrade(store: Store, revision: str = "head") -> None:
     """Apply every pending migration."""
+    url = store.engine.url.render_as_string(hide_password=False)
     try:
         command.upgrade(alembic_config(store), revision)
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate database: {exc}") from exc
+        raise StoreError(f"cannot migrate database: {_scrub(str(exc), url)}") from exc
 
 
 @contextlib.contextmanager

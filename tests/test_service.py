@@ -160,3 +160,14 @@ def test_models_and_migrations_agree(database_url: str) -> None:
         command.check(alembic_config(store))  # raises when a model change lacks a migration
     finally:
         store.dispose()
+
+
+def test_database_passwords_never_reach_the_output(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "postgresql+psycopg://intake:Sup3rSecret@127.0.0.1:1/none")
+    result = CliRunner().invoke(cli, ["--config", str(config), "requests", "list"])
+    assert result.exit_code == 4
+    assert "Sup3rSecret" not in result.output
+    bad = write_config(tmp_path, "postgresql+psycopg://intake:Sup3rSecret@127.0.0.1:notaport/x")
+    result = CliRunner().invoke(cli, ["--config", str(bad), "requests", "list"])
+    assert result.exit_code == 4
+    assert "Sup3rSecret" not in result.output
