@@ -1,4 +1,4 @@
-"""Benchmark: whole-pipeline throughput (Maildir -> SQLite -> classify -> outbox) and peak memory."""
+"""Benchmark: whole-pipeline throughput (Maildir, SQLite, classify, outbox) and peak memory."""
 
 from __future__ import annotations
 
@@ -51,7 +51,10 @@ def main() -> None:
     app.close()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"messages: {report.stored} stored, {report.processed} processed, {report.failed} failed")
-    print(f"poll: {elapsed:.2f}s = {report.processed / elapsed:.0f} messages/s (store + classify + queue)")
+    print(
+        f"poll: {elapsed:.2f}s = {report.processed / elapsed:.0f} messages/s"
+        " (store + classify + queue)"
+    )
     print(f"outbox (file transport): {sent.sent} in {send_elapsed:.2f}s")
     print(f"peak RSS: {peak_mib:.0f} MiB")
 
