@@ -10,6 +10,7 @@ import sys
 import zoneinfo
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -125,6 +126,54 @@ def cli(ctx: click.Context, config_path: Path) -> None:
     state = Context(config_path)
     ctx.obj = state
     ctx.call_on_close(state.close)
+
+
+MAX_TEXT_CHARS = 100_000
+
+
+def email_input_options(command: F) -> F:
+    """The `FILE.eml | --text "..."` input of commands that look at one email."""
+    options = [
+        click.argument(
+            "eml", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+        ),
+        click.option("--text", help="The email's text instead of an .eml file."),
+        click.option(
+            "--subject",
+            default="Request for technical assistance",
+            show_default=True,
+            help="With --text.",
+        ),
+        click.option(
+            "--from",
+            "sender",
+            default="requester@example.invalid",
+            show_default=True,
+            help="With --text.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def read_one_email(
+    settings: Settings, eml: Path | None, text: str | None, subject: str, sender: str
+) -> ingest.ParsedEmail:
+    """Parse the .eml file, or wrap the typed text in a minimal email, within the size cap."""
+    if (eml is None) == (text is None):
+        raise click.UsageError("give an .eml file or --text, not both")
+    if eml is not None:
+        limit = settings.source.max_message_bytes
+        if eml.stat().st_size > limit:
+            _fail(f"{eml}: larger than max_message_bytes ({limit})", 1)
+        return ingest.parse_email(eml.read_bytes())
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "learningsites@localhost"
+    message["Subject"] = subject
+    message.set_content((text or "")[:MAX_TEXT_CHARS])
+    return ingest.parse_email(bytes(message))
 
 
 def safe_url(url: str) -> str:

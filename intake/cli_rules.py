@@ -10,22 +10,23 @@ import click
 from rich.table import Table
 
 import classify
-import ingest
 from classify.evaluate import EvalReport, compare, evaluate, explain, parse_labels
-from intake.cli import Context, _fail, cli, console, pass_ctx, translated_errors
+from intake.cli import (
+    Context,
+    _fail,
+    cli,
+    console,
+    email_input_options,
+    pass_ctx,
+    read_one_email,
+    translated_errors,
+)
 
 MAX_LABELS_BYTES = 5_000_000
 
 
 def _rules(state: Context, path: Path | None) -> classify.RuleSet:
     return classify.load_rules(path or state.settings.rules_path)
-
-
-def _read_email(state: Context, path: Path) -> ingest.ParsedEmail:
-    limit = state.settings.source.max_message_bytes
-    if path.stat().st_size > limit:
-        _fail(f"{path}: larger than max_message_bytes ({limit})", 1)
-    return ingest.parse_email(path.read_bytes())
 
 
 @cli.group()
@@ -67,7 +68,7 @@ def rules_check(state: Context, path: Path | None) -> None:
 
 
 @rules.command("explain")
-@click.argument("email_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@email_input_options
 @click.option(
     "--file", "path", type=click.Path(path_type=Path, dir_okay=False), help="Another rules.toml."
 )
@@ -76,19 +77,31 @@ def rules_check(state: Context, path: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_ctx
 def rules_explain(
-    state: Context, email_file: Path, path: Path | None, thread: bool, misses: bool, as_json: bool
+    state: Context,
+    eml: Path | None,
+    text: str | None,
+    subject: str,
+    sender: str,
+    path: Path | None,
+    thread: bool,
+    misses: bool,
+    as_json: bool,
 ) -> None:
-    """Classify one .eml file and show why: labels, scores, rules fired with text, requester.
+    """Classify one email and show why: labels, scores, rules fired with text, requester.
 
     \b
     Example:
       intake rules explain message.eml --misses
+      intake rules explain --text "Our call-takers need training on crisis calls."
     """
     with translated_errors():
         loaded = _rules(state, path)
         directory = classify.load_sites(state.settings.sites_path)
         analysis = classify.analyze(
-            _read_email(state, email_file), loaded, directory, known_thread=thread
+            read_one_email(state.settings, eml, text, subject, sender),
+            loaded,
+            directory,
+            known_thread=thread,
         )
         result = explain(analysis, show_misses=misses)
         if as_json:
@@ -137,7 +150,10 @@ def _evaluate(state: Context, corpus: Path, labels: Path, rules_path: Path | Non
         _fail(f"{labels}: larger than {MAX_LABELS_BYTES} bytes", 1)
     gold = parse_labels(labels.read_text("utf-8"))
     directory = classify.load_sites(state.settings.sites_path)
-    emails = [(path.name, _read_email(state, path)) for path in sorted(corpus.glob("*.eml"))]
+    emails = [
+        (path.name, read_one_email(state.settings, path, None, "", ""))
+        for path in sorted(corpus.glob("*.eml"))
+    ]
     return evaluate(emails, gold, _rules(state, rules_path), directory)
 
 

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from email.message import EmailMessage
 from pathlib import Path
 
 import click
 from rich.table import Table
 
 import classify
-import ingest
-from intake.cli import Context, _fail, cli, console, pass_ctx, translated_errors
+from intake.cli import (
+    Context,
+    _fail,
+    cli,
+    console,
+    email_input_options,
+    pass_ctx,
+    read_one_email,
+    translated_errors,
+)
 from intake.pipeline import load_classifiers
 from store import session_scope
 
@@ -156,24 +163,8 @@ def sites_check(state: Context, path: Path | None) -> None:
             raise SystemExit(1)
 
 
-def _email_from_text(text: str, subject: str, sender: str) -> bytes:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "learningsites@localhost"
-    message["Subject"] = subject
-    message.set_content(text[:MAX_TEXT_CHARS])
-    return bytes(message)
-
-
 @cli.command()
-@click.argument("eml", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--text", help="The request's text instead of an .eml file.")
-@click.option(
-    "--subject", default="Request for technical assistance", show_default=True, help="With --text."
-)
-@click.option(
-    "--from", "sender", default="requester@example.invalid", show_default=True, help="With --text."
-)
+@email_input_options
 @click.option(
     "--with-load", is_flag=True, help="Weigh recent suggestions from the database (default: none)."
 )
@@ -190,15 +181,9 @@ def suggest(
       intake suggest request.eml
       intake suggest --text "We are a rural sheriff's office and want CIT training; can we visit?"
     """
-    if (eml is None) == (text is None):
-        raise click.UsageError("give an .eml file or --text, not both")
     with translated_errors():
         settings = state.settings
-        if eml is not None:
-            raw = eml.read_bytes()[: settings.source.max_message_bytes]
-        else:
-            raw = _email_from_text(text or "", subject, sender)
-        parsed = ingest.parse_email(raw)
+        parsed = read_one_email(settings, eml, text, subject, sender)
         classifiers = load_classifiers(settings)
         analysis = classify.analyze(parsed, classifiers.rules, classifiers.sites)
         load: dict[str, int] = {}

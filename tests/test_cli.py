@@ -196,3 +196,16 @@ def test_every_command_is_documented_in_the_readme(name: str) -> None:
         assert f"intake {name}" in readme or listed
     else:
         assert f"intake {name}" in readme, f"README does not mention `intake {name}`"
+
+
+def test_rules_explain_takes_text_and_shows_negation(tmp_path: Path) -> None:
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'intake.db'}")
+    text = "We already have CIT. Our call-takers need training on how to triage crisis calls."
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "rules", "explain", "--text", text, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    explained = json.loads(result.output)
+    assert "dispatch" in json.dumps(explained)
+    both = CliRunner().invoke(cli, ["--config", str(config), "rules", "explain"])
+    assert both.exit_code == 2 and "give an .eml file or --text" in both.output
