@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from classify.contacts import own_sites, site_names
-from classify.engine import Scored
+from classify.engine import Engine, Scored
 from classify.extract import empty_requester, extract_requester
 from classify.kind import decide_kind as _decide_kind
-from classify.rules import KIND_CUES, RuleSet
+from classify.rules import KIND_CUES, Rule, RuleSet
 from classify.sites import SiteDirectory
 from classify.text import CleanText, clean
 from classify.types import (
@@ -45,22 +47,56 @@ def classification_text(cleaned: CleanText) -> str:
     return "\n\n".join(p for p in parts if p.strip())
 
 
-def _label_scores(rules: RuleSet, scored: Scored) -> dict[str, float]:
-    totals: dict[str, float] = {}
+@dataclass(frozen=True)
+class _Prepared:
+    """What depends only on the RuleSet, worked out once per rule set rather than per email."""
+
+    rules: tuple[Rule, ...]
+    by_name: Mapping[str, Rule]
+    by_label: Mapping[str, tuple[Rule, ...]]
+    misses: Mapping[str, RuleResult]  # rule name -> its "no match" result
+    kind_thresholds: Mapping[str, float]
+
+
+_prepared: weakref.WeakKeyDictionary[Engine, _Prepared] = weakref.WeakKeyDictionary()
+
+
+def _prepare(rules: RuleSet, engine: Engine) -> _Prepared:
+    found = _prepared.get(engine)
+    if found is not None and found.rules == rules.rules:
+        return found
+    by_label: dict[str, list[Rule]] = {}
     for rule in rules.rules:
-        match = scored.matches.get(rule.name)
-        if match is not None and match.hit:
+        by_label.setdefault(rule.label, []).append(rule)
+    labels = {rule.label for rule in rules.rules}
+    prepared = _Prepared(
+        rules=rules.rules,
+        by_name={rule.name: rule for rule in rules.rules},
+        by_label={label: tuple(found) for label, found in by_label.items()},
+        misses={
+            rule.name: RuleResult(rule.name, rule.label, False, rule.weight, "", "no match")
+            for rule in rules.rules
+        },
+        kind_thresholds={k: rules.threshold(k) for k in (*labels, *KIND_CUES)},
+    )
+    _prepared[engine] = prepared
+    return prepared
+
+
+def _label_scores(prepared: _Prepared, scored: Scored) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for name, match in scored.matches.items():
+        rule = prepared.by_name.get(name)
+        if rule is not None and match.hit:
             totals[rule.label] = totals.get(rule.label, 0.0) + rule.weight
     return totals
 
 
-def _first_position(rules: RuleSet, scored: Scored, label: str) -> tuple[bool, int]:
+def _first_position(prepared: _Prepared, scored: Scored, label: str) -> tuple[bool, int]:
     """(named in the subject, first token where the label's rules hit)."""
     in_subject = False
     first = scored.length
-    for rule in rules.rules:
-        if rule.label != label:
-            continue
+    for rule in prepared.by_label.get(label, ()):
         match = scored.matches.get(rule.name)
         if match is None:
             continue
@@ -73,14 +109,18 @@ def _first_position(rules: RuleSet, scored: Scored, label: str) -> tuple[bool, i
 
 
 def _order_needs(
-    rules: RuleSet, scored: Scored, totals: Mapping[str, float], labels: list[str]
+    rules: RuleSet,
+    prepared: _Prepared,
+    scored: Scored,
+    totals: Mapping[str, float],
+    labels: list[str],
 ) -> list[str]:
     """Primary first: how strongly, whether in the subject, and whether mentioned first.
 
     Scores are capped (relative to the threshold) so a label with many rules does not drown
     the one the sender leads with.
     """
-    positions = {label: _first_position(rules, scored, label) for label in labels}
+    positions = {label: _first_position(prepared, scored, label) for label in labels}
     earliest = min((first for _, first in positions.values()), default=0)
 
     def key(label: str) -> tuple[float, int]:
@@ -92,20 +132,22 @@ def _order_needs(
     return sorted(labels, key=key)
 
 
-def _rule_results(rules: RuleSet, scored: Scored) -> tuple[RuleResult, ...]:
+def _rule_results(prepared: _Prepared, scored: Scored) -> tuple[RuleResult, ...]:
     results = []
-    for rule in rules.rules:
+    for rule in prepared.rules:
         match = scored.matches.get(rule.name)
-        if match is not None and match.hit:
+        if match is None:
+            results.append(prepared.misses[rule.name])
+        elif match.hit:
             texts = list(dict.fromkeys(h.text for h in match.hits))
             reason = f"matched {', '.join(repr(t) for t in texts[:3])}"
             results.append(RuleResult(rule.name, rule.label, True, rule.weight, texts[0], reason))
-        elif match is not None and match.negated:
+        elif match.negated:
             hit = match.negated[0]
             reason = f"{hit.text!r} negated by {hit.negated_by!r}"
             results.append(RuleResult(rule.name, rule.label, False, rule.weight, "", reason))
         else:
-            results.append(RuleResult(rule.name, rule.label, False, rule.weight, "", "no match"))
+            results.append(prepared.misses[rule.name])
     return tuple(results)
 
 
@@ -133,7 +175,7 @@ def decide_kind(
     return _decide_kind(
         email,
         known_thread=known_thread,
-        cue_scores=_label_scores(rules, scored),
+        cue_scores=_label_scores(_prepare(rules, rules.engine), scored),
         thresholds={k: rules.threshold(k) for k in (*rules.thresholds, *KIND_CUES)},
         clean=cleaned,
     )
@@ -147,14 +189,14 @@ def analyze(
     text = classification_text(cleaned)
     if rules.engine is None:
         raise ValueError("RuleSet has no compiled engine: load it with classify.load_rules")
+    prepared = _prepare(rules, rules.engine)
     scored = rules.engine.score(email.subject, text)
-    totals = _label_scores(rules, scored)
-    kind_thresholds = {k: rules.threshold(k) for k in (*totals, *KIND_CUES)}
+    totals = _label_scores(prepared, scored)
     kind = _decide_kind(
         email,
         known_thread=known_thread,
         cue_scores=totals,
-        thresholds=kind_thresholds,
+        thresholds=prepared.kind_thresholds,
         clean=cleaned,
     )
     if kind.kind in NO_REQUESTER_KINDS:
@@ -172,7 +214,7 @@ def analyze(
             label_scores.append(score)
             if score.accepted and kind.kind not in NO_NEEDS_KINDS:
                 accepted[group].append(label)
-    specializations = _order_needs(rules, scored, totals, accepted["specialization"])
+    specializations = _order_needs(rules, prepared, scored, totals, accepted["specialization"])
 
     contacted: tuple[str, ...] = ()
     if kind.kind not in NO_NEEDS_KINDS and scored.doc is not None:
@@ -180,7 +222,7 @@ def analyze(
         contacted = names.find(scored.doc, exclude=own_sites(names, requester.agency))
 
     evidence: dict[str, tuple[str, ...]] = {}
-    for rule in rules.rules:
+    for rule in prepared.rules:
         match = scored.matches.get(rule.name)
         if match is not None and match.hit and rule.label in totals:
             found = evidence.get(rule.label, ())
@@ -194,7 +236,7 @@ def analyze(
         contacted_sites=contacted,
         summary=summarize(text) if kind.kind not in ("bounce",) else "",
         labels=tuple(label_scores),
-        rule_results=_rule_results(rules, scored),
+        rule_results=_rule_results(prepared, scored),
         rules_version=rules.version,
         evidence=evidence,
     )

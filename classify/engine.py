@@ -19,7 +19,7 @@ from spacy.vocab import Vocab
 if TYPE_CHECKING:
     from classify.rules import Rule
 
-MAX_DOC_CHARS = 30_000  # classification reads the new text only; this caps hostile input
+MAX_DOC_CHARS = 20_000  # classification reads the new text only; this caps hostile input
 MAX_MATCHED_CHARS = 160
 MAX_HITS_PER_RULE = 8
 _BOUNDARY_WORDS = {"but", "however", "although", "though", "while"}
@@ -58,6 +58,7 @@ def stem(word: str) -> str:
 
 
 _PIECES = re.compile(r"[^\W_]+(?:'[^\W_]+)*|\S")
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
 PARAGRAPH = "\n\n"
 
 
@@ -65,7 +66,7 @@ def split_words(text: str) -> tuple[list[str], list[bool]]:
     """Words and punctuation, with a paragraph token between paragraphs (phrases never span one)."""
     words: list[str] = []
     spaces: list[bool] = []
-    for paragraph in re.split(r"\n[ \t]*\n\s*", text):
+    for paragraph in _PARAGRAPHS.split(text):
         if words:
             words.append(PARAGRAPH)
             spaces.append(False)
@@ -147,8 +148,7 @@ class Scored:
 
 
 def _tokens_of(doc: Doc, start: int, end: int) -> str:
-    first, last = doc[start], doc[end - 1]
-    return doc.text[first.idx : last.idx + len(last.text)][:MAX_MATCHED_CHARS]
+    return doc[start:end].text[:MAX_MATCHED_CHARS]
 
 
 def _prepare_pattern(pattern: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -168,8 +168,17 @@ def _prepare_pattern(pattern: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
     return prepared
 
 
+# What a matcher key stands for: a rule's phrases, its token patterns, or one side of a near.
+_PHRASES, _PATTERNS = -1, -2
+_DEFAULT_CUES = -1
+
+
 class Engine:
-    """Matchers for a rule set. Built once per RuleSet; matching is thread-safe behind a lock."""
+    """Matchers for a rule set. Built once per RuleSet; matching is thread-safe behind a lock.
+
+    Every matcher key maps to (rule position, part) once at build time, so scoring a text
+    touches only the rules something matched, never the whole rule list.
+    """
 
     def __init__(self, nlp: Language, rules: Sequence[Rule], window: int) -> None:
         self.nlp = nlp
@@ -179,13 +188,19 @@ class Engine:
         self.matcher = Matcher(nlp.vocab)
         self.negations = PhraseMatcher(nlp.vocab, attr="NORM")
         self._lock = threading.Lock()
-        self._key_names: dict[int, str] = {}
-        self._index: dict[str, int] = {}
+        # match id -> (rule index, part): part is _PHRASES, _PATTERNS, 2k (near a) or 2k+1 (b)
+        self._parts: dict[int, tuple[int, int]] = {}
+        # negation match id -> (rule index or _DEFAULT_CUES, is an exception)
+        self._cue_parts: dict[int, tuple[int, bool]] = {}
+        self._by_index: dict[int, Rule] = {}
         self.has_negations = False
-        self._rule_keys: dict[str, tuple[str, ...]] = {}
 
-    def _key(self, name: str) -> str:
-        self._key_names[self.nlp.vocab.strings.add(name)] = name
+    def _part(self, name: str, index: int, part: int) -> str:
+        self._parts[int(self.nlp.vocab.strings.add(name))] = (index, part)
+        return name
+
+    def _cue(self, name: str, owner: int, is_exception: bool) -> str:
+        self._cue_parts[int(self.nlp.vocab.strings.add(name))] = (owner, is_exception)
         return name
 
     def _phrase_docs(self, phrases: Iterable[str]) -> list[Doc]:
@@ -199,7 +214,8 @@ class Engine:
         engine = cls(_stemming_nlp(), rules, window)
         rejected: list[tuple[Rule, str]] = []
         if default_cues:
-            engine.negations.add(engine._key("neg:default"), engine._phrase_docs(default_cues))
+            key = engine._cue("neg:default", _DEFAULT_CUES, False)
+            engine.negations.add(key, engine._phrase_docs(default_cues))
         accepted = []
         for index, rule in enumerate(rules):
             try:
@@ -211,34 +227,38 @@ class Engine:
                 engine._remove_rule(index)
                 continue
             accepted.append(rule)
+            engine._by_index[index] = rule
         engine.rules = accepted
         engine.has_negations = len(engine.negations) > 0
-        engine._index = {rule.name: i for i, rule in enumerate(rules)}
         return engine, rejected
 
     def _add_rule(self, index: int, rule: Rule) -> None:
-        self._rule_keys[rule.name] = (
-            f"{index}|p",
-            f"{index}|t",
-            *(f"{index}|{side}{k}" for k in range(len(rule.near)) for side in "ab"),
-        )
         if rule.phrases:
-            self.phrases.add(self._key(f"{index}|p"), self._phrase_docs(rule.phrases))
+            key = self._part(f"{index}|p", index, _PHRASES)
+            self.phrases.add(key, self._phrase_docs(rule.phrases))
         if rule.patterns:
-            self.matcher.add(self._key(f"{index}|t"), [_prepare_pattern(p) for p in rule.patterns])
+            key = self._part(f"{index}|t", index, _PATTERNS)
+            self.matcher.add(key, [_prepare_pattern(p) for p in rule.patterns])
         for k, near in enumerate(rule.near):
-            self.phrases.add(self._key(f"{index}|a{k}"), self._phrase_docs(near.a))
-            self.phrases.add(self._key(f"{index}|b{k}"), self._phrase_docs(near.b))
+            for side, phrases in ((0, near.a), (1, near.b)):
+                key = self._part(f"{index}|{'ab'[side]}{k}", index, 2 * k + side)
+                self.phrases.add(key, self._phrase_docs(phrases))
         if rule.negations:
-            self.negations.add(self._key(f"neg:{index}"), self._phrase_docs(rule.negations))
+            key = self._cue(f"neg:{index}", index, False)
+            self.negations.add(key, self._phrase_docs(rule.negations))
         if rule.exceptions:
-            self.negations.add(self._key(f"exc:{index}"), self._phrase_docs(rule.exceptions))
+            key = self._cue(f"exc:{index}", index, True)
+            self.negations.add(key, self._phrase_docs(rule.exceptions))
 
     def _remove_rule(self, index: int) -> None:
-        for matcher in (self.phrases, self.matcher):
-            for key in list(self._key_names.values()):
-                if key.startswith(f"{index}|") and key in matcher:
-                    matcher.remove(key)
+        strings = self.nlp.vocab.strings
+        for key_hash, (owner, _) in list(self._parts.items()):
+            if owner == index:
+                key = strings[key_hash]
+                for matcher in (self.phrases, self.matcher):
+                    if key in matcher:
+                        matcher.remove(key)
+                del self._parts[key_hash]
 
     def doc(self, subject: str, body: str) -> tuple[Doc, int]:
         """One Doc for subject and body, and the index of the first body token."""
@@ -248,53 +268,54 @@ class Engine:
         return doc, subject_end
 
     def score(self, subject: str, body: str) -> Scored:
-        """Every rule's hits in the subject and body, negated hits set aside."""
+        """Every rule's hits in the subject and body, negated hits set aside.
+
+        Only rules that matched something get an entry in `matches`.
+        """
         doc, subject_end = self.doc(subject, body)
         with self._lock:  # spaCy matchers are not documented as thread-safe
             phrase_hits = self.phrases(doc)
             token_hits = self.matcher(doc) if len(self.matcher) else []
             negation_hits = self.negations(doc) if self.has_negations else []
-        found: dict[str, list[tuple[int, int]]] = {}
+        found: dict[int, dict[int, list[tuple[int, int]]]] = {}
+        parts = self._parts
         for match_id, start, end in (*phrase_hits, *token_hits):
-            found.setdefault(self._key_names[match_id], []).append((start, end))
-        cue_ends: dict[str, list[tuple[int, int]]] = {}
+            index, part = parts[match_id]
+            found.setdefault(index, {}).setdefault(part, []).append((start, end))
+        cues: dict[int, list[tuple[int, int]]] = {}
+        excepted: dict[int, list[tuple[int, int]]] = {}
         for match_id, start, end in negation_hits:
-            cue_ends.setdefault(self._key_names[match_id], []).append((start, end))
+            owner, is_exception = self._cue_parts[match_id]
+            (excepted if is_exception else cues).setdefault(owner, []).append((start, end))
         matches: dict[str, RuleMatch] = {}
-        for rule in self.rules:
-            key_index = self._index[rule.name]
-            if not any(key in found for key in self._rule_keys[rule.name]):
-                matches[rule.name] = RuleMatch()
-                continue
-            spans = list(found.get(f"{key_index}|p", ())) + list(found.get(f"{key_index}|t", ()))
+        for index in sorted(found):
+            rule = self._by_index[index]
+            rule_parts = found[index]
+            spans = rule_parts.get(_PHRASES, []) + rule_parts.get(_PATTERNS, [])
             for k, near in enumerate(rule.near):
-                spans.extend(
-                    _near(
-                        found.get(f"{key_index}|a{k}", []),
-                        found.get(f"{key_index}|b{k}", []),
-                        near.within,
-                    )
-                )
+                a, b = rule_parts.get(2 * k), rule_parts.get(2 * k + 1)
+                if a and b:
+                    spans.extend(_near(a, b, near.within))
             spans = _in_scope(spans, rule.scope, subject_end)
-            result = RuleMatch()
-            if rule.negations is None:
-                cues = cue_ends.get("neg:default", [])
-            else:
-                cues = cue_ends.get(f"neg:{key_index}", [])
-            excepted = cue_ends.get(f"exc:{key_index}", [])
-            if excepted:
+            if not spans:
+                continue
+            rule_cues = cues.get(_DEFAULT_CUES if rule.negations is None else index, [])
+            overlaps = excepted.get(index)
+            if overlaps:
                 spans = [
                     (start, end)
                     for start, end in spans
-                    if not any(e_start < end and start < e_end for e_start, e_end in excepted)
+                    if not any(o_start < end and start < o_end for o_start, o_end in overlaps)
                 ]
+            result = RuleMatch()
             for start, end in sorted(set(spans))[:MAX_HITS_PER_RULE]:
-                cue = _negated_by(doc, start, cues, self.window) if cues else ""
+                cue = _negated_by(doc, start, rule_cues, self.window) if rule_cues else ""
                 # Only the first few hits are ever shown; the rest keep their position only.
                 shown = len(result.hits) + len(result.negated) < 3
                 hit = Hit(start, end, _tokens_of(doc, start, end) if shown else "", cue)
                 (result.negated if cue else result.hits).append(hit)
-            matches[rule.name] = result
+            if result.hits or result.negated:
+                matches[rule.name] = result
         return Scored(matches=matches, subject_end=subject_end, length=len(doc), doc=doc)
 
 
