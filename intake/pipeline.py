@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import classify
@@ -32,6 +32,8 @@ from store.models import (
 
 log = logging.getLogger(__name__)
 
+# Statuses a message can be (re)processed from.
+WAITING = (MessageStatus.RECEIVED, MessageStatus.FAILED)
 # Kinds that open a tracked record of their own.
 OPENS_REQUEST = ("request", "notice")
 _EMBEDDED_MSGID = re.compile(rb"^Message-ID:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)
@@ -184,17 +186,22 @@ class Pipeline:
         """Process one stored message; on any error keep it as failed with the reason."""
         try:
             with session_scope(self.store) as session:
-                # Locked, and re-read after the lock: another instance (or `intake reprocess`)
-                # may have finished this message while we waited, and must not be repeated.
-                message = session.get(
-                    InboundMessage, message_id, with_for_update=True, populate_existing=True
+                # Claim the message with the transaction's first statement: a second poller
+                # (another instance, or `intake reprocess`) waits on the row and then finds
+                # it no longer waiting, so no message is ever processed twice.
+                claimed = session.execute(
+                    update(InboundMessage)
+                    .where(
+                        InboundMessage.id == message_id,
+                        InboundMessage.status.in_(WAITING),
+                    )
+                    .values(attempts=InboundMessage.attempts + 1)
+                    .execution_options(synchronize_session=False)
                 )
-                if message is None or message.status not in (
-                    MessageStatus.RECEIVED,
-                    MessageStatus.FAILED,
-                ):
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
                     return True
-                message.attempts += 1
+                message = session.get(InboundMessage, message_id, populate_existing=True)
+                assert message is not None
                 self._process(session, message)
                 message.status = MessageStatus.PROCESSED
                 message.error = ""

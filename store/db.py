@@ -37,15 +37,7 @@ class Store:
         self.engine.dispose()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # SQLite ignores SELECT ... FOR UPDATE; taking the write lock when a transaction begins
-    # gives the same guarantee: two processes never work on one message at once.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE instead of the driver's BEGIN.
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the poller and a CLI reader work at once; foreign keys are off by default.
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -84,7 +76,6 @@ def connect(url: str, *, migrate: bool = True) -> Store:
         raise StoreError(f"cannot open database: {_scrub(str(exc), str(parsed))}") from exc
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
     store = Store(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
     if migrate:
         upgrade(store)

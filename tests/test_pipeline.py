@@ -316,3 +316,41 @@ def test_reclassify_applies_new_rules_and_reports_changes(
         request = session.scalars(select(Request)).one()
         assert request.specializations == []
         assert len(request.classifications) == 3  # the original and two re-runs, kept as history
+
+
+def test_two_workers_never_process_one_message_twice(
+    settings: Settings, store: Store, deliver: Callable[[bytes], str]
+) -> None:
+    import threading
+
+    from store.db import connect
+
+    deliver(make_email(CO_RESPONDER_REQUEST))
+    make_pipeline(settings, store).ingest(source_for(settings))
+    with session_scope(store) as session:
+        message_id = session.scalars(select(InboundMessage.id)).one()
+
+    stores = [connect(settings.database_url) for _ in range(2)]  # two processes, in effect
+    workers = [make_pipeline(settings, s) for s in stores]
+    start = threading.Barrier(2)
+    results: list[bool] = []
+
+    def work(pipeline: Pipeline) -> None:
+        start.wait()
+        results.append(pipeline.process_one(message_id))
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for s in stores:
+        s.dispose()
+
+    assert results == [True, True]
+    assert count(store, Request) == 1
+    assert count(store, OutboxEmail) == 1
+    with session_scope(store) as session:
+        message = session.get(InboundMessage, message_id)
+        assert message is not None
+        assert (message.status, message.attempts) == (MessageStatus.PROCESSED, 1)
