@@ -32,6 +32,8 @@ from store.models import (
 
 log = logging.getLogger(__name__)
 
+# Raw bytes held in one ingest transaction before it is committed and acknowledged.
+BATCH_BYTES = 64 * 1024 * 1024
 # Statuses a message can be (re)processed from.
 WAITING = (MessageStatus.RECEIVED, MessageStatus.FAILED)
 # Kinds that open a tracked record of their own.
@@ -96,7 +98,12 @@ class Pipeline:
     def ingest(
         self, source: Source, *, notify_staff: bool = True, report: PollReport | None = None
     ) -> PollReport:
-        """Fetch from the source and durably store every message before acknowledging it."""
+        """Fetch from the source and durably store every message before acknowledging it.
+
+        Messages are committed in batches (bounded by count and bytes) and each batch is
+        acknowledged only after its commit. If fetching fails midway, what was already
+        fetched is committed first, so it is never fetched and processed twice.
+        """
         report = report or PollReport()
         with session_scope(self.store) as session:
             cursors = {
@@ -104,26 +111,36 @@ class Pipeline:
                 for state in queries.states_for(session, source.name)
             }
         batch: list[FetchedMessage] = []
-        for fetched in source.fetch(cursors):
-            report.fetched += 1
-            with session_scope(self.store) as session:
+        batch_bytes = 0
+        session = self.store.session()
+        try:
+            for fetched in source.fetch(cursors):
+                report.fetched += 1
                 row, created = self._store_raw(session, fetched, notify_staff=notify_staff)
                 if fetched.uid is not None:
                     state = queries.mailbox_state(session, fetched.source, fetched.folder)
                     if state.uidvalidity != fetched.uidvalidity:
                         state.uidvalidity, state.last_uid = fetched.uidvalidity, 0
                     state.last_uid = max(state.last_uid, fetched.uid)
-            if created:
-                report.stored += 1
-                report.message_ids.append(row.id)
-                if row.status == MessageStatus.QUARANTINED:
-                    report.quarantined += 1
-            else:
-                report.duplicates += 1
-            batch.append(fetched)
-            if len(batch) >= self.settings.source.batch_size:
-                source.acknowledge(batch)
-                batch = []
+                if created:
+                    report.stored += 1
+                    report.message_ids.append(row.id)
+                    if row.status == MessageStatus.QUARANTINED:
+                        report.quarantined += 1
+                else:
+                    report.duplicates += 1
+                batch.append(fetched)
+                batch_bytes += fetched.size
+                if len(batch) >= self.settings.source.batch_size or batch_bytes >= BATCH_BYTES:
+                    session.commit()
+                    source.acknowledge(batch)
+                    batch, batch_bytes = [], 0
+            session.commit()
+        except BaseException:
+            session.commit()  # keep what was fetched; it is simply not acknowledged yet
+            raise
+        finally:
+            session.close()
         if batch:
             source.acknowledge(batch)
         return report
