@@ -53,9 +53,12 @@ class _Prepared:
 
     rules: tuple[Rule, ...]
     by_name: Mapping[str, Rule]
+    position: Mapping[str, int]  # rule name -> its place in the file
     by_label: Mapping[str, tuple[Rule, ...]]
-    misses: Mapping[str, RuleResult]  # rule name -> its "no match" result
+    misses: tuple[RuleResult, ...]  # each rule's "no match" result, in file order
     kind_thresholds: Mapping[str, float]
+    needs: tuple[tuple[str, str, float], ...]  # (group, label, threshold) of every need label
+    unscored: Mapping[str, LabelScore]  # label -> its LabelScore when nothing matched
 
 
 _prepared: weakref.WeakKeyDictionary[Engine, _Prepared] = weakref.WeakKeyDictionary()
@@ -69,15 +72,23 @@ def _prepare(rules: RuleSet, engine: Engine) -> _Prepared:
     for rule in rules.rules:
         by_label.setdefault(rule.label, []).append(rule)
     labels = {rule.label for rule in rules.rules}
+    needs = tuple(
+        (group, label, rules.threshold(label))
+        for group, group_labels in _GROUPS
+        for label in group_labels
+    )
     prepared = _Prepared(
         rules=rules.rules,
         by_name={rule.name: rule for rule in rules.rules},
+        position={rule.name: i for i, rule in enumerate(rules.rules)},
         by_label={label: tuple(found) for label, found in by_label.items()},
-        misses={
-            rule.name: RuleResult(rule.name, rule.label, False, rule.weight, "", "no match")
+        misses=tuple(
+            RuleResult(rule.name, rule.label, False, rule.weight, "", "no match")
             for rule in rules.rules
-        },
+        ),
         kind_thresholds={k: rules.threshold(k) for k in (*labels, *KIND_CUES)},
+        needs=needs,
+        unscored={label: LabelScore(label, group, 0.0, limit) for group, label, limit in needs},
     )
     _prepared[engine] = prepared
     return prepared
@@ -133,21 +144,22 @@ def _order_needs(
 
 
 def _rule_results(prepared: _Prepared, scored: Scored) -> tuple[RuleResult, ...]:
-    results = []
-    for rule in prepared.rules:
-        match = scored.matches.get(rule.name)
-        if match is None:
-            results.append(prepared.misses[rule.name])
-        elif match.hit:
+    results = list(prepared.misses)
+    for name, match in scored.matches.items():
+        position = prepared.position.get(name)
+        if position is None:
+            continue
+        rule = prepared.rules[position]
+        if match.hit:
             texts = list(dict.fromkeys(h.text for h in match.hits))
             reason = f"matched {', '.join(repr(t) for t in texts[:3])}"
-            results.append(RuleResult(rule.name, rule.label, True, rule.weight, texts[0], reason))
+            results[position] = RuleResult(
+                rule.name, rule.label, True, rule.weight, texts[0], reason
+            )
         elif match.negated:
             hit = match.negated[0]
             reason = f"{hit.text!r} negated by {hit.negated_by!r}"
-            results.append(RuleResult(rule.name, rule.label, False, rule.weight, "", reason))
-        else:
-            results.append(prepared.misses[rule.name])
+            results[position] = RuleResult(rule.name, rule.label, False, rule.weight, "", reason)
     return tuple(results)
 
 
@@ -206,14 +218,16 @@ def analyze(
 
     label_scores: list[LabelScore] = []
     accepted: dict[str, list[str]] = {group: [] for group, _ in _GROUPS}
-    for group, labels in _GROUPS:
-        for label in labels:
-            score = LabelScore(
-                label, group, round(totals.get(label, 0.0), 3), rules.threshold(label)
-            )
-            label_scores.append(score)
-            if score.accepted and kind.kind not in NO_NEEDS_KINDS:
-                accepted[group].append(label)
+    wants_needs = kind.kind not in NO_NEEDS_KINDS
+    for group, label, limit in prepared.needs:
+        total = totals.get(label)
+        if total is None:
+            score = prepared.unscored[label]
+        else:
+            score = LabelScore(label, group, round(total, 3), limit)
+        label_scores.append(score)
+        if wants_needs and score.accepted:
+            accepted[group].append(label)
     specializations = _order_needs(rules, prepared, scored, totals, accepted["specialization"])
 
     contacted: tuple[str, ...] = ()
@@ -222,9 +236,14 @@ def analyze(
         contacted = names.find(scored.doc, exclude=own_sites(names, requester.agency))
 
     evidence: dict[str, tuple[str, ...]] = {}
-    for rule in prepared.rules:
-        match = scored.matches.get(rule.name)
-        if match is not None and match.hit and rule.label in totals:
+    matched = sorted(
+        (prepared.position[name], match)
+        for name, match in scored.matches.items()
+        if match.hit and name in prepared.position
+    )
+    for position, match in matched:
+        rule = prepared.rules[position]
+        if rule.label in totals:
             found = evidence.get(rule.label, ())
             evidence[rule.label] = tuple(dict.fromkeys((*found, *(h.text for h in match.hits))))
     return Analysis(

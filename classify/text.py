@@ -38,8 +38,10 @@ _SEPARATOR = re.compile(
 )
 _FORWARD_MARK = re.compile(r"forwarded message|begin forwarded", re.IGNORECASE)
 _HEADER_LINE = re.compile(r"^\s*\*?(from|sent|date|to|cc|subject)\s*:\*?\s*(.*)$", re.IGNORECASE)
+_FROM_LINE = re.compile(r"^\s*\*?from\s*:", re.IGNORECASE)
 _ON_WROTE = re.compile(r"^\s*on\b.{4,250}\bwrote:\s*$", re.IGNORECASE | re.DOTALL)
 _QUOTED = re.compile(r"^\s*>")
+_QUOTE_MARK = re.compile(r"^\s*>\s?")
 _MAILBOX = re.compile(r"([^<>\"]*?)\s*<\s*([^<>\s]+@[^<>\s]+)\s*>")
 _WROTE_MAILBOX = re.compile(
     r"(?:[ap]\.?m\.?|\d{4}|,)\s+([^<>,]+?)\s*<\s*([^<>\s]+@[^<>\s]+)\s*>", re.IGNORECASE
@@ -101,8 +103,7 @@ def normalize(text: str) -> str:
 
 def _header_block_at(lines: list[str], i: int) -> bool:
     """An Outlook-style 'From: ... Sent: ... To: ... Subject:' block starts at line i."""
-    match = _HEADER_LINE.match(lines[i])
-    if not match or match.group(1).lower() != "from":
+    if not _FROM_LINE.match(lines[i]):
         return False
     fields = set()
     for line in lines[i + 1 : i + 7]:
@@ -164,7 +165,7 @@ def _parse_quoted(block: list[str], forwarded: bool) -> QuotedMessage:
         elif key == "subject":
             subject = value
         body_start = j + 1
-    text = "\n".join(re.sub(r"^\s*>\s?", "", line) for line in block[body_start:])
+    text = "\n".join(_QUOTE_MARK.sub("", line) for line in block[body_start:])
     return QuotedMessage(
         from_name=name.strip().strip('"').strip(),
         from_addr=addr.strip().lower(),
