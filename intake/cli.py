@@ -39,7 +39,7 @@ from store.models import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-console = Console()
+console = Console(soft_wrap=True)  # long paths stay on one line, for people and for grep
 err_console = Console(stderr=True)
 
 # Exit codes: 0 ok, 1 a command's own failure, 2 usage, 3 configuration, 4 database, 5 mail.
