@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import threading
 import zoneinfo
 from pathlib import Path
@@ -174,6 +175,13 @@ def run_forever(app: App) -> None:
         app.settings.schedule.digest_time,
         app.settings.schedule.timezone,
     )
+
+    def stop(signum: int, _frame: object) -> None:
+        # systemd and friends stop services with SIGTERM: finish the running job, then exit.
+        log.info("signal %s: stopping after the running job", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
