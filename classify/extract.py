@@ -271,7 +271,7 @@ class SignatureFacts:
 
 
 def fold(text: str) -> str:
-    """Lower-case ASCII for comparisons ('Núñez' == 'nunez')."""
+    """Lower-case ASCII for comparisons ('Ibáñez' == 'ibanez')."""
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
@@ -289,7 +289,7 @@ def expand_title(raw: str) -> str:
 
 
 def display_name(from_name: str) -> str:
-    """'Okafor, Renee' -> 'Renee Okafor'; quotes, ranks and honorifics dropped."""
+    """'Lindqvist, Maren' -> 'Maren Lindqvist'; quotes, ranks and honorifics dropped."""
     name = " ".join(from_name.replace('"', " ").split())
     if "@" in name:
         return ""
@@ -365,7 +365,7 @@ def _is_agency(segment: str) -> bool:
 
 
 def normalize_agency(raw: str) -> tuple[str, str]:
-    """(agency in full, state hint): 'Moline PD (IL)' -> ('Moline Police Department', 'IL')."""
+    """(agency in full, state hint): 'Avon PD (OH)' -> ('Avon Police Department', 'OH')."""
     state = ""
     paren = _STATE_PAREN.search(raw)
     if paren:
@@ -431,7 +431,7 @@ def normalize_state(raw: str) -> str:
 
 
 def state_of_city(city: str) -> str:
-    """The state of a city name that clearly means one place (Fresno -> CA), else ''."""
+    """The state of a city name that clearly means one place (Albuquerque -> NM), else ''."""
     geo = _geo()
     if geo is None or not city:
         return ""
@@ -450,7 +450,7 @@ def _address(segment: str) -> tuple[str, str]:
     city = _STREET_PART.sub("", city)
     if not state or not city or len(city.split()) > 4:
         return "", ""
-    # "Sidney NE" is a place line; "Mental Health Unit OR" is not: accept only short lines.
+    # "Harwick NE" is a place line; "Mental Health Unit OR" is not: accept only short lines.
     short_state = len(match.group("state")) == 2 and not match.group("zip") and "," not in segment
     if short_state and len(segment.split()) > 4:
         return "", ""
@@ -499,7 +499,7 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             name, rank, start = found, found_rank, i + 1
             break
         if found and not name:
-            continue  # a first name alone ("Renee") above the full signature
+            continue  # a first name alone ("Maren") above the full signature
     title = expand_title(rank) if rank else ""
     agency = city = state = ""
     institution = ""
@@ -595,7 +595,7 @@ def _body_title_agency(body: str) -> tuple[str, str]:
 
 
 def _body_state(body: str, agency: str) -> str:
-    """'... Police Department in Kansas' -> 'KS'."""
+    """'... Police Department in Montana' -> 'MT'."""
     for match in _AGENCY_IN_TEXT.finditer(body[:3000]):
         if match.group("state") and (not agency or fold(match.group("agency")) in fold(agency)):
             state = normalize_state(match.group("state"))
@@ -614,7 +614,7 @@ class Principal:
 
 
 def on_behalf(body: str) -> Principal | None:
-    """'I am writing on behalf of Dr. Paul Renard, Deputy Commissioner of ...' -> the principal."""
+    """'I am writing on behalf of Dr. Ines Varga, Deputy Commissioner of ...' -> the principal."""
     match = _ON_BEHALF.search(body[:3000])
     if not match:
         return None
@@ -624,7 +624,7 @@ def on_behalf(body: str) -> Principal | None:
         return None
     title = agency = ""
     rest = re.sub(r"\.\s.*$|\.$", "", match.group("rest") or "")
-    # "Chief of Police of the Dover Police Department": split at an "of/for/at/with" that
+    # "Chief of Police of the Elm Ridge Police Department": split at an "of/for/at/with" that
     # leaves a title on the left and an agency on the right, preferring one before "the".
     splits = sorted(
         re.finditer(r"\s+(?:of|for|at|with)\s+(?:the\s+)?", rest),
