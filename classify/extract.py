@@ -431,7 +431,7 @@ def normalize_state(raw: str) -> str:
 
 
 def state_of_city(city: str) -> str:
-    """The state of a city name that clearly means one place (Albuquerque -> NM), else ''."""
+    """The state of a city name that clearly means one place (Cheyenne -> WY), else ''."""
     geo = _geo()
     if geo is None or not city:
         return ""
@@ -595,7 +595,7 @@ def _body_title_agency(body: str) -> tuple[str, str]:
 
 
 def _body_state(body: str, agency: str) -> str:
-    """'... Police Department in Montana' -> 'MT'."""
+    """'... Police Department in Delaware' -> 'DE'."""
     for match in _AGENCY_IN_TEXT.finditer(body[:3000]):
         if match.group("state") and (not agency or fold(match.group("agency")) in fold(agency)):
             state = normalize_state(match.group("state"))
