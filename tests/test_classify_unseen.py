@@ -255,3 +255,13 @@ def test_negated_need_with_a_different_ask(rules, sites):
     analysis = run(rules, sites, body, subject="Measuring our program")
     assert "cit" not in analysis.specializations
     assert "data" in analysis.topics
+
+
+def test_general_patterns_for_frequent_contacts_and_liaisons(rules, sites):
+    body = (
+        "Hello,\n\nThe same 12 residents generate most of our crisis calls. We plan to designate "
+        "two deputies, one deputy per shift, as the point people for those families.\n" + SIGNED
+    )
+    analysis = run(rules, sites, body, subject="Planning")
+    assert "follow_up" in analysis.specializations
+    assert "mh_liaison" in analysis.specializations
