@@ -151,3 +151,66 @@ def test_shipped_rules_load_cleanly():
     assert set(classify.types.SPECIALIZATIONS) <= labels
     assert set(classify.types.TOPICS) <= labels
     assert set(classify.types.TA_TYPES) <= labels
+
+
+ENGINE_RULES = b"""
+[negation]
+cues = ["no need for"]
+
+[[rule]]
+name = "bad-pattern"
+label = "cit"
+patterns = [[{NOT_AN_ATTRIBUTE = "x"}]]
+
+[[rule]]
+name = "train-deputies"
+label = "cit"
+patterns = [[{LEMMA = "train"}, {LOWER = {IN = ["our", "the"]}}, {LEMMA = "deputy"}]]
+
+[[rule]]
+name = "subject-only"
+label = "dispatch"
+scope = "subject"
+phrases = ["dispatch"]
+
+[[rule]]
+name = "data-not-sharing"
+label = "data"
+phrases = ["data"]
+exceptions = ["data sharing"]
+
+[[rule]]
+name = "call-own-cues"
+label = "call"
+phrases = ["phone call"]
+negations = ["rather than a"]
+"""
+
+
+def _hits(rules: classify.RuleSet, subject: str, body: str) -> set[str]:
+    assert rules.engine is not None
+    scored = rules.engine.score(subject, body)
+    return {name for name, match in scored.matches.items() if match.hit}
+
+
+def test_engine_patterns_scope_exceptions_and_own_negations():
+    rules = classify.parse_rules(ENGINE_RULES)
+    assert len(rules.problems) == 1 and "rule 'bad-pattern'" in rules.problems[0]
+    assert [r.name for r in rules.rules] == [
+        "train-deputies",
+        "subject-only",
+        "data-not-sharing",
+        "call-own-cues",
+    ]
+    # A pattern after a refused one still matches, inflected ("training" ~ "train").
+    assert "train-deputies" in _hits(rules, "Help", "We are training our deputies.")
+    assert "train-deputies" not in _hits(rules, "Help", "We train horses.")
+    # Scope: the subject only.
+    assert "subject-only" in _hits(rules, "Dispatch question", "Hello")
+    assert "subject-only" not in _hits(rules, "Question", "Our dispatch center")
+    # An exception overlapping the hit cancels it; elsewhere the word still counts.
+    assert "data-not-sharing" not in _hits(rules, "Q", "A data sharing agreement.")
+    assert "data-not-sharing" in _hits(rules, "Q", "A data sharing agreement. Outcome data too.")
+    # The rule's own cues replace the file's.
+    assert "call-own-cues" not in _hits(rules, "Q", "Email rather than a phone call.")
+    assert "call-own-cues" in _hits(rules, "Q", "There is no need for a phone call.")
