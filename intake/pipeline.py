@@ -426,22 +426,8 @@ class Pipeline:
         limit = self.settings.source.alert_after_failures
         with session_scope(self.store) as session:
             state = queries.mailbox_state(session, source_name, "")
-            if error:
-                state.consecutive_errors += 1
-                state.last_error = error[:2000]
-                if state.consecutive_errors >= limit and not state.alerted:
-                    state.alerted = True
-                    notify.queue_admin_alert(
-                        session,
-                        settings=self.settings.notify,
-                        renderer=self.renderer,
-                        mailbox=source_name,
-                        failures=state.consecutive_errors,
-                        error=state.last_error,
-                        recovered=False,
-                    )
-                return
-            if state.alerted:
+
+            def alert(*, recovered: bool) -> None:
                 notify.queue_admin_alert(
                     session,
                     settings=self.settings.notify,
@@ -449,8 +435,18 @@ class Pipeline:
                     mailbox=source_name,
                     failures=state.consecutive_errors,
                     error=state.last_error,
-                    recovered=True,
+                    recovered=recovered,
                 )
+
+            if error:
+                state.consecutive_errors += 1
+                state.last_error = error[:2000]
+                if state.consecutive_errors >= limit and not state.alerted:
+                    state.alerted = True
+                    alert(recovered=False)
+                return
+            if state.alerted:
+                alert(recovered=True)
             state.last_success_at = utcnow()
             state.consecutive_errors = 0
             state.alerted = False
