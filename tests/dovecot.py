@@ -35,6 +35,7 @@ from ingest.imap import ImapSettings
 
 MAIL_UID = 65534  # Dovecot refuses mail owned by root
 RESTRICTED_HOST = "127.0.0.2"
+REPO = Path(__file__).resolve().parent.parent
 RESTRICTED_CAPABILITIES = "IMAP4rev1 LITERAL+ SASL-IR ENABLE NAMESPACE"
 
 
@@ -357,6 +358,37 @@ local {RESTRICTED_HOST} {{
                 client.create_folder(folder)
             for raw in raws:
                 client.append(folder, raw)
+
+
+def imap_config(tmp_path: Path, dovecot: Dovecot, account: Account, extra: str = "") -> Path:
+    """A config.toml reading this server over TLS, as an admin would write it.
+
+    The password comes from the environment variable TEST_IMAP_PASSWORD.
+    """
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f"""
+[source]
+type = "imap"
+[source.imap]
+host = "{dovecot.host}"
+port = {dovecot.imaps_port}
+security = "tls"
+ca_file = "{dovecot.ca_file}"
+username = "{account.user}"
+password_env = "TEST_IMAP_PASSWORD"
+{extra}
+[database]
+url = "sqlite:///{tmp_path / "intake.db"}"
+[classify]
+rules = "{REPO / "rules.toml"}"
+sites = "{REPO / "sites.toml"}"
+[notify]
+templates_dir = "{REPO / "templates"}"
+outbox_dir = "outbox"
+"""
+    )
+    return path
 
 
 @pytest.fixture(scope="session")

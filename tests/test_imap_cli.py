@@ -8,37 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from intake.cli import cli
-from tests.conftest import REPO
-from tests.dovecot import Account, Dovecot
+from tests.dovecot import Account, Dovecot, imap_config
 
 pytestmark = pytest.mark.dovecot
-
-
-def imap_config(tmp_path: Path, dovecot: Dovecot, account: Account, extra: str = "") -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f"""
-[source]
-type = "imap"
-[source.imap]
-host = "{dovecot.host}"
-port = {dovecot.imaps_port}
-security = "tls"
-ca_file = "{dovecot.ca_file}"
-username = "{account.user}"
-password_env = "TEST_IMAP_PASSWORD"
-{extra}
-[database]
-url = "sqlite:///{tmp_path / "intake.db"}"
-[classify]
-rules = "{REPO / "rules.toml"}"
-sites = "{REPO / "sites.toml"}"
-[notify]
-templates_dir = "{REPO / "templates"}"
-outbox_dir = "outbox"
-"""
-    )
-    return path
 
 
 def test_mailbox_check_reports_folders_and_counts(

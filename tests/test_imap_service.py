@@ -16,42 +16,18 @@ from intake.scheduler import IdleWatcher, build_scheduler
 from intake.wiring import open_app
 from store import connect, session_scope
 from store.models import InboundMessage, OutboxEmail, Request
-from tests.conftest import write_config
-from tests.dovecot import Account, Dovecot
+from tests.dovecot import Account, Dovecot, imap_config
 from tests.mail import CIT_REQUEST, CO_RESPONDER_REQUEST, make_email
 
 pytestmark = pytest.mark.dovecot
 
 
-def imap_config(tmp_path: Path, dovecot: Dovecot, account: Account, **extra: str) -> Path:
-    lines = "\n".join(f"{key} = {value}" for key, value in extra.items())
-    table = f"""
-[source]
-type = "imap"
-[source.imap]
-host = "{dovecot.host}"
-port = {dovecot.imaps_port}
-security = "tls"
-ca_file = "{dovecot.ca_file}"
-username = "{account.user}"
-password_env = "INTAKE_TEST_IMAP_PASSWORD"
-backoff_initial_seconds = 0.05
-backoff_max_seconds = 0.5
-timeout_seconds = 10.0
-{lines}
-"""
-    path = write_config(tmp_path, f"sqlite:///{tmp_path / 'intake.db'}")
-    # The generated file's own [source] table is replaced by the IMAP one.
-    text = path.read_text().replace(
-        '[source]\ntype = "maildir"\n[source.maildir]\npath = "Maildir"\n', ""
-    )
-    path.write_text(table + text)
-    return path
+BACKOFF = "backoff_initial_seconds = 0.05\nbackoff_max_seconds = 0.5\ntimeout_seconds = 10.0"
 
 
 @pytest.fixture
 def imap_env(monkeypatch: pytest.MonkeyPatch, imap_account: Account) -> Account:
-    monkeypatch.setenv("INTAKE_TEST_IMAP_PASSWORD", imap_account.password)
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", imap_account.password)
     return imap_account
 
 
@@ -68,7 +44,7 @@ def test_poll_once_reads_the_imap_mailbox_named_in_config(
     tmp_path: Path, dovecot: Dovecot, imap_env: Account
 ) -> None:
     dovecot.append(imap_env, [make_email(CO_RESPONDER_REQUEST), make_email(CIT_REQUEST)])
-    config = imap_config(tmp_path, dovecot, imap_env)
+    config = imap_config(tmp_path, dovecot, imap_env, BACKOFF)
     runner = CliRunner()
 
     first = runner.invoke(cli, ["--config", str(config), "poll", "--once"])
@@ -88,8 +64,8 @@ def test_poll_once_reads_the_imap_mailbox_named_in_config(
 def test_a_wrong_password_is_one_line_and_exit_code_5(
     tmp_path: Path, dovecot: Dovecot, imap_account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("INTAKE_TEST_IMAP_PASSWORD", "not-the-password")
-    config = imap_config(tmp_path, dovecot, imap_account)
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", "not-the-password")
+    config = imap_config(tmp_path, dovecot, imap_account, BACKOFF)
     result = CliRunner().invoke(cli, ["--config", str(config), "poll", "--once"])
     assert result.exit_code == 5
     assert "not-the-password" not in result.output
@@ -99,7 +75,7 @@ def test_backfill_records_history_without_notifying_staff(
     tmp_path: Path, dovecot: Dovecot, imap_env: Account
 ) -> None:
     dovecot.append(imap_env, [make_email(CO_RESPONDER_REQUEST), make_email(CIT_REQUEST)])
-    config = imap_config(tmp_path, dovecot, imap_env)
+    config = imap_config(tmp_path, dovecot, imap_env, BACKOFF)
     result = CliRunner().invoke(cli, ["--config", str(config), "backfill", "--since", "2000-01-01"])
     assert result.exit_code == 0, result.output
     assert "stored 2" in result.output
@@ -115,7 +91,7 @@ def test_backfill_records_history_without_notifying_staff(
 def test_idle_wakes_the_poll_job_when_mail_arrives(
     tmp_path: Path, dovecot: Dovecot, imap_env: Account
 ) -> None:
-    config = imap_config(tmp_path, dovecot, imap_env)
+    config = imap_config(tmp_path, dovecot, imap_env, BACKOFF)
     settings = load_config(config)
     app = open_app(settings)
     scheduler = build_scheduler(app, BackgroundScheduler(timezone="UTC"))
