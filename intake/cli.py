@@ -190,6 +190,10 @@ def main() -> None:
 # -- polling --------------------------------------------------------------------------
 
 
+def _print_sent(sent: notify.SendReport) -> None:
+    console.print(f"outbox: sent {sent.sent}, retrying {sent.retried}, failed {sent.failed}")
+
+
 def _print_poll(report: Any) -> None:
     console.print(
         f"fetched {report.fetched}, stored {report.stored}, duplicates {report.duplicates}, "
@@ -223,9 +227,7 @@ def poll(state: Context, once: bool, no_send: bool) -> None:
         _print_poll(report)
         if not no_send:
             sent = app.pipeline.send_outbox()
-            console.print(
-                f"outbox: sent {sent.sent}, retrying {sent.retried}, failed {sent.failed}"
-            )
+            _print_sent(sent)
 
 
 @cli.command()
@@ -340,9 +342,7 @@ def digest(state: Context, send: bool, day: dt.datetime | None, preview: Path | 
             console.print(f"digest for {digest_date} queued")
         if send:
             sent = app.pipeline.send_outbox()
-            console.print(
-                f"outbox: sent {sent.sent}, retrying {sent.retried}, failed {sent.failed}"
-            )
+            _print_sent(sent)
 
 
 @cli.command()
