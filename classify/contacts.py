@@ -110,6 +110,9 @@ def site_names(directory: SiteDirectory, nlp: Language) -> SiteNames:
         if cached is not None and cached[0] is directory and cached[1] is nlp:
             return cached[2]
         names = SiteNames(directory, nlp)
+        # An engine that renewed its vocabulary leaves the old one here: let it go.
+        for stale in [k for k in _cache if k[0] == key[0]]:
+            del _cache[stale]
         if len(_cache) > 16:
             _cache.clear()
         _cache[key] = (directory, nlp, names)

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 # Classification reads the new text only; a request runs to 2,000 characters or so, and
 # spaCy's cost grows with length, so a hostile or pasted-in body is cut well before that.
 MAX_DOC_CHARS = 12_000
+# spaCy keeps every word it has seen in its vocabulary for good; mail brings an endless supply
+# of new ones (names, codes, garbage), about 600 bytes each, so the engine starts a fresh
+# vocabulary after this many.
+MAX_VOCAB = 100_000
 MAX_MATCHED_CHARS = 160
 MAX_HITS_PER_RULE = 8
 _BOUNDARY_WORDS = {"but", "however", "although", "though", "while"}
@@ -196,6 +200,8 @@ class Engine:
         self._cue_parts: dict[int, tuple[int, bool]] = {}
         self._by_index: dict[int, Rule] = {}
         self.has_negations = False
+        self._source: tuple[list[Rule], tuple[str, ...], int] = ([], (), window)
+        self.renewals = 0
 
     def _part(self, name: str, index: int, part: int) -> str:
         self._parts[int(self.nlp.vocab.strings.add(name))] = (index, part)
@@ -232,7 +238,28 @@ class Engine:
             engine._by_index[index] = rule
         engine.rules = accepted
         engine.has_negations = len(engine.negations) > 0
+        engine._source = (list(rules), tuple(default_cues), window)
         return engine, rejected
+
+    def _renew_if_large(self) -> None:
+        """Rebuild vocabulary and matchers once the vocabulary has grown past MAX_VOCAB."""
+        if len(self.nlp.vocab) <= MAX_VOCAB:
+            return
+        rules, cues, window = self._source
+        fresh, _ = Engine.build(rules, cues, window)
+        for name in (
+            "nlp",
+            "phrases",
+            "matcher",
+            "negations",
+            "_parts",
+            "_cue_parts",
+            "_by_index",
+            "rules",
+            "has_negations",
+        ):
+            setattr(self, name, getattr(fresh, name))
+        self.renewals += 1
 
     def _add_rule(self, index: int, rule: Rule) -> None:
         if rule.phrases:
@@ -274,8 +301,9 @@ class Engine:
 
         Only rules that matched something get an entry in `matches`.
         """
-        doc, subject_end = self.doc(subject, body)
-        with self._lock:  # spaCy matchers are not documented as thread-safe
+        with self._lock:  # spaCy's vocabulary and matchers are not documented as thread-safe
+            self._renew_if_large()
+            doc, subject_end = self.doc(subject, body)
             phrase_hits = self.phrases(doc)
             token_hits = self.matcher(doc) if len(self.matcher) else []
             negation_hits = self.negations(doc) if self.has_negations else []

@@ -214,3 +214,25 @@ def test_engine_patterns_scope_exceptions_and_own_negations():
     # The rule's own cues replace the file's.
     assert "call-own-cues" not in _hits(rules, "Q", "Email rather than a phone call.")
     assert "call-own-cues" in _hits(rules, "Q", "There is no need for a phone call.")
+
+
+def test_engine_renews_its_vocabulary_and_keeps_matching(monkeypatch):
+    import classify.engine
+
+    rules = classify.load_rules(REPO / "rules.toml")
+    sites = classify.load_sites(REPO / "sites.toml")
+    assert rules.engine is not None
+    monkeypatch.setattr(classify.engine, "MAX_VOCAB", len(rules.engine.nlp.vocab) + 500)
+    for n in range(20):
+        noise = " ".join(f"zq{n}x{k}" for k in range(100))  # 100 words never seen before
+        rules.engine.score("Noise", noise)
+    assert rules.engine.renewals >= 2
+    assert len(rules.engine.nlp.vocab) <= classify.engine.MAX_VOCAB + 200
+    body = (
+        "For your records: we spoke with their sergeant at the Tucson Police Department last "
+        "week about their co-responder team.\n\nAda Venn\n"
+    )
+    analysis = classify.analyze(parse_email(make_email(body)), rules, sites)
+    assert analysis.kind.kind == "notice"
+    assert analysis.contacted_sites == ("tucson",)
+    assert "co_responder" in analysis.specializations
