@@ -153,8 +153,13 @@ class Scored:
     doc: Doc | None = None
 
 
-def _tokens_of(doc: Doc, start: int, end: int) -> str:
-    return doc[start:end].text[:MAX_MATCHED_CHARS]
+def _tokens_of(words: list[str], spaces: list[bool], start: int, end: int) -> str:
+    """What Doc[start:end].text gives, from the token lists (a Span costs several times more)."""
+    last = end - 1
+    text = "".join(
+        w + " " if spaces[i] and i < last else w for i, w in enumerate(words[start:end], start)
+    )
+    return text[:MAX_MATCHED_CHARS]
 
 
 def _prepare_pattern(pattern: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -291,10 +296,15 @@ class Engine:
 
     def doc(self, subject: str, body: str) -> tuple[Doc, int]:
         """One Doc for subject and body, and the index of the first body token."""
-        subject = " ".join(subject[:500].split())
-        doc = self.nlp.make_doc(f"{subject}{PARAGRAPH}{body[:MAX_DOC_CHARS]}")
-        subject_end = len(split_words(subject)[0]) if subject else 0
+        doc, subject_end, _, _ = self._doc(subject, body)
         return doc, subject_end
+
+    def _doc(self, subject: str, body: str) -> tuple[Doc, int, list[str], list[bool]]:
+        subject = " ".join(subject[:500].split())
+        words, spaces = split_words(f"{subject}{PARAGRAPH}{body[:MAX_DOC_CHARS]}")
+        doc = Doc(self.nlp.vocab, words=words, spaces=spaces)
+        subject_end = len(split_words(subject)[0]) if subject else 0
+        return doc, subject_end, words, spaces
 
     def score(self, subject: str, body: str) -> Scored:
         """Every rule's hits in the subject and body, negated hits set aside.
@@ -303,7 +313,7 @@ class Engine:
         """
         with self._lock:  # spaCy's vocabulary and matchers are not documented as thread-safe
             self._renew_if_large()
-            doc, subject_end = self.doc(subject, body)
+            doc, subject_end, words, spaces = self._doc(subject, body)
             phrase_hits = self.phrases(doc)
             token_hits = self.matcher(doc) if len(self.matcher) else []
             negation_hits = self.negations(doc) if self.has_negations else []
@@ -342,7 +352,8 @@ class Engine:
                 cue = _negated_by(doc, start, rule_cues, self.window) if rule_cues else ""
                 # Only the first few hits are ever shown; the rest keep their position only.
                 shown = len(result.hits) + len(result.negated) < 3
-                hit = Hit(start, end, _tokens_of(doc, start, end) if shown else "", cue)
+                text = _tokens_of(words, spaces, start, end) if shown else ""
+                hit = Hit(start, end, text, cue)
                 (result.negated if cue else result.hits).append(hit)
             if result.hits or result.negated:
                 matches[rule.name] = result
