@@ -73,13 +73,19 @@ def _made_emails() -> list[bytes]:
     ]
 
 
-def _rate(label: str, count: int, run: Callable[[int], object]) -> float:
-    started = time.perf_counter()
-    for i in range(count):
-        run(i)
-    elapsed = time.perf_counter() - started
-    rate = count / elapsed
-    print(f"{label}: {rate:,.0f} messages/s ({elapsed / count * 1000:.2f} ms each, {count} runs)")
+def _rate(label: str, count: int, run: Callable[[int], object], rounds: int = 5) -> float:
+    """Messages/s of the fastest of `rounds` runs (the others lose time to other processes)."""
+    per_round = max(count // rounds, 1)
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for i in range(per_round):
+            run(i)
+        best = min(best, time.perf_counter() - started)
+    rate = per_round / best
+    print(
+        f"{label}: {rate:,.0f} messages/s ({best / per_round * 1000:.2f} ms each, best of {rounds})"
+    )
     return rate
 
 
