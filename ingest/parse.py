@@ -84,7 +84,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
         raise ParseError(f"mail-parser could not read the message: {exc}") from exc
 
     message = parsed.message
-    headers = {name.lower(): _header(parsed.headers, name) for name in parsed.headers}
+    raw_headers = parsed.headers  # a property that decodes every header on each access
+    headers = {name.lower(): _header(raw_headers, name) for name in raw_headers}
     from_name, from_addr = _first_address(parsed.from_)
     to_addrs = tuple(addr.lower() for _, addr in (parsed.to or []) if addr)
     _, reply_to_addr = email.utils.parseaddr(headers.get("reply-to", ""))
