@@ -171,9 +171,11 @@ def summarize(body: str) -> str:
     text = " ".join(" ".join(lines).split())
     if len(text) <= SUMMARY_CHARS:
         return text
-    cut = text[:SUMMARY_CHARS]
+    cut = text[: SUMMARY_CHARS + 1]  # one more, so a sentence ending right at the limit counts
     end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
-    return cut[: end + 1] if end > SUMMARY_CHARS // 2 else cut.rstrip() + "…"
+    if end > SUMMARY_CHARS // 2:
+        return cut[: end + 1]
+    return cut[:SUMMARY_CHARS].rstrip() + "…"
 
 
 def decide_kind(

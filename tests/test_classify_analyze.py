@@ -238,3 +238,13 @@ def test_decide_kind_without_rules_uses_headers():
     assert classify.decide_kind(parsed, known_thread=False).kind == "other"
     parsed = parse_email(make_email("hi"))
     assert classify.decide_kind(parsed, known_thread=True).kind == "reply"
+
+
+def test_summary_ends_at_a_sentence_that_ends_at_the_limit() -> None:
+    from classify.analyze import SUMMARY_CHARS, summarize
+
+    first = "We want a co-responder team. "
+    filler = "x" * (SUMMARY_CHARS - len(first) - 1) + "."
+    summary = summarize(first + filler + " And more after the limit.")
+    assert summary == first + filler
+    assert not summary.endswith("…")
