@@ -17,7 +17,7 @@ from store.db import Store, connect
 REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("INTAKE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
-pytest_plugins: list[str] = ["tests.smtp_server", "tests.dovecot"]
+pytest_plugins: list[str] = ["tests.smtp_server", "tests.dovecot", "tests.classifying"]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

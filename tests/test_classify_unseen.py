@@ -10,40 +10,10 @@ from __future__ import annotations
 import email.policy
 import email.utils
 from email.message import EmailMessage
-from pathlib import Path
-
-import pytest
 
 import classify
 from ingest import parse_email
-from tests.mail import make_email
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def rules() -> classify.RuleSet:
-    loaded = classify.load_rules(REPO / "rules.toml")
-    assert loaded.problems == ()
-    return loaded
-
-
-@pytest.fixture(scope="module")
-def sites() -> classify.SiteDirectory:
-    return classify.load_sites(REPO / "sites.toml")
-
-
-def run(
-    rules: classify.RuleSet,
-    sites: classify.SiteDirectory,
-    body: str,
-    *,
-    known_thread: bool = False,
-    **kwargs: object,
-) -> classify.Analysis:
-    parsed = parse_email(make_email(body, **kwargs))  # type: ignore[arg-type]
-    return classify.analyze(parsed, rules, sites, known_thread=known_thread)
-
+from tests.classifying import run
 
 SIGNED = """
 Best regards,
@@ -61,8 +31,7 @@ def test_notice_we_met_with_a_site_for_your_files(rules, sites):
     body = (
         "Hello,\n\nSo you have it for your files: last Thursday I met with two of the mental "
         "health officers at the Madison Police Department and rode along for a shift. They "
-        "were generous with their time. Nothing needed from the program at this point.\n"
-        + SIGNED
+        "were generous with their time. Nothing needed from the program at this point.\n" + SIGNED
     )
     analysis = run(rules, sites, body, subject="Visit with Madison PD")
     assert analysis.kind.kind == "notice", analysis.kind
@@ -72,8 +41,7 @@ def test_notice_we_met_with_a_site_for_your_files(rules, sites):
 def test_notice_we_have_been_in_touch_fyi(rules, sites):
     body = (
         "FYI - our crisis unit has been working with Tucson. We have already talked with their "
-        "mental health support team twice about how they hand calls to the crisis line.\n"
-        + SIGNED
+        "mental health support team twice about how they hand calls to the crisis line.\n" + SIGNED
     )
     analysis = run(rules, sites, body, subject="Tucson")
     assert analysis.kind.kind == "notice", analysis.kind
