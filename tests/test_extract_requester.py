@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import classify
 from classify.extract import agency_type, display_name, expand_title, normalize_agency
 from classify.text import clean
@@ -13,16 +11,6 @@ from ingest import parse_email
 from tests.mail import make_email
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def rules() -> classify.RuleSet:
-    return classify.load_rules(REPO / "rules.toml")
-
-
-@pytest.fixture(scope="module")
-def sites() -> classify.SiteDirectory:
-    return classify.load_sites(REPO / "sites.toml")
 
 
 def requester(rules, sites, body: str, **kwargs: object) -> classify.Requester:
