@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import classify
 from classify.extract import agency_type, display_name, expand_title, normalize_agency
 from classify.text import clean
 from ingest import parse_email
 from tests.mail import make_email
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def requester(rules, sites, body: str, **kwargs: object) -> classify.Requester:
