@@ -36,6 +36,7 @@ from store.models import (
     MessageStatus,
     OutboxEmail,
     Request,
+    utcnow,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -600,6 +601,35 @@ def requests_show(state: Context, ref: str) -> None:
                 console.print(
                     f'  {hit["rule"]} -> {hit["label"]}: "{hit.get("matched", "")}"', markup=False
                 )
+
+
+REQUEST_STATUSES = ("new", "in_progress", "closed")
+
+
+@requests.command("status")
+@click.argument("ref")
+@click.argument("status", type=click.Choice(REQUEST_STATUSES))
+@pass_ctx
+def requests_status(state: Context, ref: str, status: str) -> None:
+    """Record what staff did: mark a request in_progress or closed (or new again).
+
+    Any change counts as staff action, so the request leaves the digest's list of requests
+    with no staff action.
+
+    \b
+    Example:
+      intake requests status LS-2026-0042 in_progress
+    """
+    with translated_errors(), session_scope(state.app.store) as session:
+        request = session.scalars(select(Request).where(Request.ref == ref)).first()
+        if request is None:
+            _fail(f"no request {ref}", 1)
+            return
+        before = request.status
+        request.status = status
+        request.last_staff_action_at = utcnow()
+        request.updated_at = utcnow()
+        console.print(f"{request.ref}: {before} -> {status}")
 
 
 # -- outbox ----------------------------------------------------------------------------

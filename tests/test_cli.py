@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from intake.cli import cli
 from tests.conftest import write_config
@@ -209,3 +210,41 @@ def test_rules_explain_takes_text_and_shows_negation(tmp_path: Path) -> None:
     assert "dispatch" in json.dumps(explained)
     both = CliRunner().invoke(cli, ["--config", str(config), "rules", "explain"])
     assert both.exit_code == 2 and "give an .eml file or --text" in both.output
+
+
+def test_staff_action_takes_a_request_off_the_stale_list(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from store import connect, session_scope
+    from store.models import Request
+
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'intake.db'}")
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    box.add(mailbox.MaildirMessage(make_email(CO_RESPONDER_REQUEST, subject="Co-responder team")))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--config", str(config), "poll", "--once"]).exit_code == 0
+    store = connect(f"sqlite:///{tmp_path / 'intake.db'}")
+    with session_scope(store) as session:  # the request arrived three weeks ago
+        session.execute(update(Request).values(created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+        ref = session.scalars(select(Request.ref)).one()
+
+    def digest_text(day: str) -> str:
+        preview = tmp_path / f"digest-{day}.html"
+        result = runner.invoke(
+            cli, ["--config", str(config), "digest", "--date", day, "--preview", str(preview)]
+        )
+        assert result.exit_code == 0, result.output
+        return preview.with_suffix(".txt").read_text()
+
+    assert ref in digest_text("2026-01-25")
+    marked = runner.invoke(cli, ["--config", str(config), "requests", "status", ref, "in_progress"])
+    assert marked.exit_code == 0 and "new -> in_progress" in marked.output
+    assert ref not in digest_text("2026-01-26")
+    with session_scope(store) as session:
+        request = session.scalars(select(Request)).one()
+        assert request.status == "in_progress" and request.last_staff_action_at is not None
+    store.dispose()
+    missing = runner.invoke(cli, ["--config", str(config), "requests", "status", "LS-0", "closed"])
+    assert missing.exit_code == 1
