@@ -7,7 +7,7 @@ import hashlib
 import logging
 import re
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 BATCH_BYTES = 64 * 1024 * 1024
 # Statuses a message can be (re)processed from.
 WAITING = (MessageStatus.RECEIVED, MessageStatus.FAILED)
-# Kinds that open a tracked record of their own.
-OPENS_REQUEST = ("request", "notice")
 _EMBEDDED_MSGID = re.compile(rb"^Message-ID:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -286,11 +284,10 @@ class Pipeline:
                 request.contacted_sites = sorted(
                     {*request.contacted_sites, *analysis.contacted_sites}
                 )
-        elif message.kind in OPENS_REQUEST or message.kind == "reply":
-            # A reply to something we never stored is still somebody asking: track it.
+        else:
+            # A request or notice opens a record; so does a reply to something we never
+            # stored, because it is still somebody asking.
             request = self._open_request(session, message, parsed, analysis)
-        else:  # pragma: no cover - every kind is handled above
-            return
 
         classification.request_id = request.id
         if message.notify:  # stage 8; backfilled history never notifies staff
@@ -544,15 +541,6 @@ def record_classification(
 
 def _header_message_id(raw: bytes) -> str:
     """The Message-ID from the header block only, without a full parse (for the dedupe key)."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    head = re.sub(rb"\r?\n[ \t]+", b" ", head)  # unfold
-    match = _EMBEDDED_MSGID.search(head)
+    head = re.sub(r"\r?\n[ \t]+", " ", header_block(raw))  # unfold
+    match = _EMBEDDED_MSGID.search(head.encode("utf-8", "replace"))
     return match.group(1).decode("ascii", "replace")[:500] if match else ""
-
-
-def iter_messages(session: Session, ids: Sequence[int]) -> Iterator[InboundMessage]:
-    """Rows for ids, in the given order."""
-    for message_id in ids:
-        row = session.get(InboundMessage, message_id)
-        if row is not None:
-            yield row
