@@ -6,7 +6,14 @@ Pure functions over parsed email: nothing here reads mail, the database or the n
 from classify.analyze import analyze, decide_kind
 from classify.errors import ClassifyError, RuleError, SiteDirectoryError
 from classify.rules import RuleSet, load_rules, parse_rules, rules_changed
-from classify.sites import RankingWeights, Site, SiteDirectory, load_sites, rank_sites
+from classify.sites import (
+    RankingWeights,
+    Site,
+    SiteDirectory,
+    load_sites,
+    rank_sites,
+    sites_changed,
+)
 from classify.types import (
     Analysis,
     EmailLike,
@@ -27,6 +34,7 @@ __all__ = [
     "load_rules",
     "parse_rules",
     "rules_changed",
+    "sites_changed",
     "load_sites",
     "rank_sites",
     "Analysis",

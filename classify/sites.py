@@ -400,6 +400,17 @@ def parse_sites(text: str, file: str = "sites.toml") -> SiteDirectory:
     return SiteDirectory(sites=tuple(sites), problems=tuple(problems), path=file, version=version)
 
 
+def sites_changed(directory: SiteDirectory) -> bool:
+    """True when the file behind `directory` now holds different text than was loaded."""
+    if not directory.path:
+        return False
+    try:
+        text = Path(directory.path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return True
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16] != directory.version
+
+
 def _replace_aliases(site: Site, aliases: tuple[str, ...]) -> Site:
     return site if aliases == site.aliases else replace(site, aliases=aliases)
 

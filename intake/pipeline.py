@@ -63,6 +63,10 @@ class Classifiers:
     def site_names(self) -> dict[str, str]:
         return {site.id: site.name for site in self.sites.sites}
 
+    def changed(self) -> bool:
+        """True when rules.toml or sites.toml no longer holds what was loaded."""
+        return classify.rules_changed(self.rules) or classify.sites_changed(self.sites)
+
 
 def load_classifiers(settings: Settings) -> Classifiers:
     """Load rules and sites; problems in single entries are logged, never fatal."""

@@ -7,7 +7,6 @@ import logging
 import signal
 import threading
 import zoneinfo
-from pathlib import Path
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -22,33 +21,15 @@ from intake.wiring import App, build_source
 log = logging.getLogger(__name__)
 
 
-class FileWatch:
-    """Notices when the rules or site files change, so admins' edits apply without a restart."""
-
-    def __init__(self, *paths: Path) -> None:
-        self.paths = paths
-        self.seen = self._stamp()
-
-    def _stamp(self) -> tuple[float, ...]:
-        return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in self.paths)
-
-    def changed(self) -> bool:
-        stamp = self._stamp()
-        if stamp != self.seen:
-            self.seen = stamp
-            return True
-        return False
-
-
 class Jobs:
     """The scheduled jobs; each one logs and survives its own failures."""
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.watch = FileWatch(app.settings.rules_path, app.settings.sites_path)
 
     def poll(self) -> None:
-        if self.watch.changed():
+        # Admins' edits apply without a restart; a broken edit is retried at every poll.
+        if self.app.pipeline.classifiers.changed():
             try:
                 self.app.pipeline.classifiers = load_classifiers(self.app.settings)
                 log.info("rules or sites changed: reloaded")

@@ -171,3 +171,34 @@ def test_database_passwords_never_reach_the_output(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(bad), "requests", "list"])
     assert result.exit_code == 4
     assert "Sup3rSecret" not in result.output
+
+
+def test_poll_job_reloads_rules_and_sites_when_their_files_change(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import shutil
+    from dataclasses import replace
+
+    from intake.scheduler import Jobs
+
+    rules_copy, sites_copy = tmp_path / "rules.toml", tmp_path / "sites.toml"
+    shutil.copy(settings.rules_path, rules_copy)
+    shutil.copy(settings.sites_path, sites_copy)
+    app = open_app(replace(settings, rules_path=rules_copy, sites_path=sites_copy))
+    try:
+        jobs = Jobs(app)
+        first = app.pipeline.classifiers
+        jobs.poll()
+        assert app.pipeline.classifiers is first, "nothing changed, nothing reloaded"
+
+        rules_copy.write_text(rules_copy.read_text() + "\n# an admin's edit\n")
+        jobs.poll()
+        second = app.pipeline.classifiers
+        assert second is not first and second.rules.version != first.rules.version
+
+        sites_copy.write_text(sites_copy.read_text() + "\n# another edit\n")
+        jobs.poll()
+        assert app.pipeline.classifiers is not second
+        assert app.pipeline.classifiers.sites.version != second.sites.version
+    finally:
+        app.close()
