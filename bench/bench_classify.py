@@ -8,6 +8,7 @@ note, a hostile huge body), so one kind of message does not set the figure. Run 
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import os
 import resource
@@ -128,6 +129,8 @@ def main() -> None:
         "--workers", type=int, default=os.cpu_count() or 1, help="processes for the last figure"
     )
     args = parser.parse_args()
+    # mail-parser warns about every part type it does not decode (a DSN's rfc822-headers).
+    logging.getLogger("mailparser").setLevel(logging.ERROR)
 
     paths = sorted(args.corpus.glob("*.eml")) if args.corpus else list(example_paths())
     made = _made_emails()

@@ -132,17 +132,36 @@ class MaildirSource:
         return seen
 
     def acknowledge(self, messages: Sequence[FetchedMessage]) -> None:
+        """Flag stored messages seen by renaming them into cur/ with "S" in their info.
+
+        Renaming is how the Maildir spec sets flags. mailbox.Maildir would rewrite each file
+        and re-list the folder for every key, which makes a large backfill quadratic.
+        """
         if not self.mark_seen:
             return
-        box = self._open()
-        for fetched in messages:
+        where: dict[str, tuple[str, str]] = {}
+        for subdir in ("new", "cur"):
             try:
-                message = box.get_message(fetched.source_key)
-            except KeyError:
+                names = os.listdir(self.path / subdir)
+            except OSError as exc:
+                raise SourceError(f"cannot list {self.path / subdir}: {exc}") from exc
+            for name in names:
+                where[name.partition(":")[0]] = (subdir, name)
+        for fetched in messages:
+            if fetched.source_key not in where:
+                continue  # removed by someone else since fetching
+            subdir, name = where[fetched.source_key]
+            key, _, info = name.partition(":")
+            flags = info[2:] if info.startswith("2,") else ""
+            if subdir == "cur" and "S" in flags:
                 continue
-            message.set_subdir("cur")
-            message.add_flag("S")
-            box[fetched.source_key] = message
+            target = f"{key}:2,{''.join(sorted(set(flags) | {'S'}))}"
+            try:
+                os.rename(self.path / subdir / name, self.path / "cur" / target)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise SourceError(f"cannot flag {key} in {self.path}: {exc}") from exc
 
     def close(self) -> None:
         self._box = None
