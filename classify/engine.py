@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -179,6 +180,37 @@ def _prepare_pattern(pattern: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
     return prepared
 
 
+# A token pattern made only of exact words ({LOWER = "x"} or {LOWER = {IN = [...]}}, each
+# perhaps OP = "?") runs as the phrases it can spell when there are at most this many:
+# spaCy's Matcher costs about a third of the whole analysis, its PhraseMatcher almost nothing.
+MAX_SPELLED_PHRASES = 2_000
+
+
+def spell_out(pattern: Sequence[Mapping[str, Any]]) -> list[str] | None:
+    """Every phrase an exact-word token pattern matches, or None if it is not one or too many."""
+    choices: list[list[str]] = []
+    for token in pattern:
+        if set(token) - {"LOWER", "OP"} or token.get("OP", "?") != "?":
+            return None
+        value = token.get("LOWER")
+        if isinstance(value, str):
+            words = [value]
+        elif isinstance(value, Mapping) and set(value) == {"IN"} and isinstance(value["IN"], list):
+            words = value["IN"]
+        else:
+            return None
+        if not all(isinstance(w, str) and split_words(w)[0] == [w.lower()] for w in words):
+            return None  # upper case or several tokens: LOWER would never match it
+        choices.append(words + [""] if "OP" in token else words)
+    count = 1
+    for words in choices:
+        count *= len(words)
+    if count > MAX_SPELLED_PHRASES:
+        return None
+    spelled = (" ".join(w for w in combo if w) for combo in itertools.product(*choices))
+    return sorted({phrase for phrase in spelled if phrase})
+
+
 # What a matcher key stands for: a rule's phrases, its token patterns, or one side of a near.
 _PHRASES, _PATTERNS = -1, -2
 _DEFAULT_CUES = -1
@@ -196,6 +228,7 @@ class Engine:
         self.rules = list(rules)
         self.window = window
         self.phrases = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.exact = PhraseMatcher(nlp.vocab, attr="LOWER")  # token patterns, spelled out
         self.matcher = Matcher(nlp.vocab)
         self.negations = PhraseMatcher(nlp.vocab, attr="NORM")
         self._lock = threading.Lock()
@@ -255,6 +288,7 @@ class Engine:
         for name in (
             "nlp",
             "phrases",
+            "exact",
             "matcher",
             "negations",
             "_parts",
@@ -272,7 +306,11 @@ class Engine:
             self.phrases.add(key, self._phrase_docs(rule.phrases))
         if rule.patterns:
             key = self._part(f"{index}|t", index, _PATTERNS)
-            self.matcher.add(key, [_prepare_pattern(p) for p in rule.patterns])
+            spelled = [spell_out(p) for p in rule.patterns]
+            if all(phrases is not None for phrases in spelled):
+                self.exact.add(key, self._phrase_docs(p for ps in spelled for p in ps or ()))
+            else:
+                self.matcher.add(key, [_prepare_pattern(p) for p in rule.patterns])
         for k, near in enumerate(rule.near):
             for side, phrases in ((0, near.a), (1, near.b)):
                 key = self._part(f"{index}|{'ab'[side]}{k}", index, 2 * k + side)
@@ -289,7 +327,7 @@ class Engine:
         for key_hash, (owner, _) in list(self._parts.items()):
             if owner == index:
                 key = strings[key_hash]
-                for matcher in (self.phrases, self.matcher):
+                for matcher in (self.phrases, self.exact, self.matcher):
                     if key in matcher:
                         matcher.remove(key)
                 del self._parts[key_hash]
@@ -316,6 +354,8 @@ class Engine:
             doc, subject_end, words, spaces = self._doc(subject, body)
             phrase_hits = self.phrases(doc)
             token_hits = self.matcher(doc) if len(self.matcher) else []
+            if len(self.exact):
+                token_hits += self.exact(doc)
             negation_hits = self.negations(doc) if self.has_negations else []
         found: dict[int, dict[int, list[tuple[int, int]]]] = {}
         parts = self._parts

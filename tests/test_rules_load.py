@@ -236,3 +236,42 @@ def test_engine_renews_its_vocabulary_and_keeps_matching(monkeypatch):
     assert analysis.kind.kind == "notice"
     assert analysis.contacted_sites == ("tucson",)
     assert "co_responder" in analysis.specializations
+
+
+EXACT_WORD_RULES = b"""
+[[rule]]
+name = "we-met-with"
+label = "kind:notice"
+patterns = [[{LOWER = {IN = ["we", "i"]}}, {LOWER = "have", OP = "?"}, {LOWER = "met"},
+  {LOWER = "with"}]]
+
+[[rule]]
+name = "any-number-of-adverbs"
+label = "kind:notice"
+patterns = [[{LOWER = "we"}, {LOWER = {IN = ["already", "just"]}, OP = "*"}, {LOWER = "called"}]]
+"""
+
+
+def test_spell_out_lists_the_phrases_an_exact_word_pattern_matches():
+    from classify.engine import spell_out
+
+    pattern = [{"LOWER": {"IN": ["we", "i"]}}, {"LOWER": "have", "OP": "?"}, {"LOWER": "met"}]
+    assert spell_out(pattern) == ["i have met", "i met", "we have met", "we met"]
+    # Anything else is left to spaCy's Matcher: stems, repeats, upper case, too many phrases.
+    assert spell_out([{"LEMMA": "meet"}]) is None
+    assert spell_out([{"LOWER": "we"}, {"LOWER": "met", "OP": "*"}]) is None
+    assert spell_out([{"LOWER": "We"}]) is None
+    assert spell_out([{"LOWER": {"IN": [f"w{k}" for k in range(50)]}}] * 2) is None
+
+
+def test_spelled_out_and_matcher_patterns_match_the_same_words():
+    rules = classify.parse_rules(EXACT_WORD_RULES)
+    assert not rules.problems
+    assert rules.engine is not None and len(rules.engine.exact) == 1
+    assert len(rules.engine.matcher) == 1
+    assert "we-met-with" in _hits(rules, "Q", "Last week I have met with their captain.")
+    assert "we-met-with" in _hits(rules, "Q", "We met with Tucson.")
+    # Exact words, not stems: the present tense does not match.
+    assert "we-met-with" not in _hits(rules, "Q", "We meet with Tucson next week.")
+    assert "any-number-of-adverbs" in _hits(rules, "Q", "We already just called them.")
+    assert "any-number-of-adverbs" not in _hits(rules, "Q", "We will call them.")
