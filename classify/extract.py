@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import phonenumbers
+from phonenumbers import geocoder
 
 from classify.text import CleanText, QuotedMessage, quoted_signature
 from classify.types import EmailLike, Requester
@@ -154,7 +155,8 @@ _AGENCY_HEADS = re.compile(
     r"\b(?:department|dept\.?|office|police|pd|so|service|services|center|centre|network|agency|"
     r"commission|authority|hospital|clinic|sheriff'?s? (?:office|department)|university|college|"
     r"institute|alliance|coalition|council|board|district attorney|system|partnership|"
-    r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative)\s*$",
+    r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative|court|"
+    r"(?:communications?|911) district)\s*$",
     re.IGNORECASE,
 )
 _AGENCY_LEAD = re.compile(
@@ -232,13 +234,15 @@ _AGENCY_IN_TEXT = re.compile(
     r"Department of Public Safety|PD|SO))\b(?:\s+in\s+(?P<state>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?))?"
 )
 _ON_BEHALF = re.compile(
-    r"\bon behalf of\s+(?:(?i:dr|mr|mrs|ms|chief|sheriff|director|commissioner|captain|capt|lt|"
-    r"sgt|major|judge|mayor)\.?\s+)?(?P<name>[A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){1,3})"
+    r"\bon behalf of\s+(?:(?P<honorific>(?i:dr|mr|mrs|ms|chief|sheriff|director|commissioner|"
+    r"captain|capt|lt|sgt|major|judge|mayor))\.?\s+)?(?P<name>[A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){1,3})"
     r"(?:,\s*(?:the\s+|our\s+)?(?P<rest>[^,;:\n]{3,140}))?"
 )
 _FAX = re.compile(r"\bfax\b|\bf\s*[:.]\s*$", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _GENERIC_LOCALPART = re.compile(r"^(?:no-?reply|info|admin|support|webmaster|contact|office)@")
+_DISTRICT_AGENCY = re.compile(r"\b(?:communications?|911) district$", re.IGNORECASE)
+_PARTS_SPLIT = re.compile(r"\s+[|~•·]\s+|\s*\|\s*|\s+[-–—]\s+|\s{3,}")
 _SEGMENT_SPLIT = re.compile(r"\s+[|•·/–—]\s+|\s*\|\s*|\s+-\s+|\s{3,}|,\s+(?=[A-Z])")
 _POLICE_OR_SHERIFF = re.compile(r"police department|sheriff'?s", re.I)
 _DEPARTMENT_OF_NAME = re.compile(r"^(?:department|office) of [A-Z]", re.I)
@@ -247,7 +251,7 @@ _PD = re.compile(r"\bPD\b")
 _SO_AT_END = re.compile(r"\bSO\b$")
 _DEPT = re.compile(r"\bDept\b\.?", re.IGNORECASE)
 _SHERIFFS = re.compile(r"\bSheriffs\b")
-_POLICE_AT_END = re.compile(r"\bPolice$")
+_POLICE_AT_END = re.compile(r"(?<!Regional )(?<!Provincial )(?<!State )\bPolice$")
 _STREET_PART = re.compile(r"^(?:.*\d.*?,\s*)")
 _UNIVERSITY = re.compile(r"universit|college", re.I)
 _UNIT_OF = re.compile(r"^(?:department|office|division) of\b", re.I)
@@ -321,6 +325,11 @@ def _person_name(line: str) -> tuple[str, str]:
     return text, rank
 
 
+def _signature_lines(lines: Sequence[str]) -> list[str]:
+    """Non-blank lines, a one-line signature's parts ('Sgt. Ann Roe | Avon PD') as lines."""
+    return [part.strip() for line in lines for part in _PARTS_SPLIT.split(line) if part.strip()]
+
+
 def _segments(line: str) -> list[str]:
     parts = _SEGMENT_SPLIT.split(line)
     return [p.strip(" ,") for p in parts if p and p.strip(" ,")]
@@ -355,10 +364,10 @@ def _is_agency(segment: str) -> bool:
     ):
         return False
     stripped = _STATE_PAREN.sub(" ", segment).strip()
-    if _UNIT_ONLY.match(stripped):
+    if _UNIT_ONLY.match(stripped) and not _DISTRICT_AGENCY.search(stripped):
         return False
-    if not stripped[:1].isupper():
-        return False
+    if not stripped[:1].isupper() or len(stripped.split()) < 2:
+        return False  # "Patrol" or "Health" alone is a unit, not an agency
     return bool(_AGENCY_LEAD.match(stripped) or _AGENCY_HEADS.search(stripped)) or bool(
         _DEPARTMENT_OF_NAME.match(stripped)
     )
@@ -390,17 +399,27 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
     if "sheriff" in text:
         return "sheriff"
     if re.search(r"universit|college|campus", text) and re.search(
-        r"police|safety|security|campus", text
+        r"police|safety|security|campus", f"{text} {title.lower()}"
     ):
         return "campus"
     if re.search(r"\bpolice\b|\bconstabulary\b|\bmarshal|public safety department", text):
         return "police"
-    if re.search(r"\b911\b|communications? cent|emergency communications|dispatch|\bpsap\b", text):
+    if re.search(
+        r"\b911\b|communications? (?:cent|district)|emergency communication|dispatch|\bpsap\b", text
+    ):
         return "government"
     if re.search(r"^(?:city|town|county|village|state|borough|township|commonwealth) of\b", text):
         return "government"
     if re.search(r"\bdepartment of\b|\bcommission\b|\bgovernment\b|\bcounty$|\bmayor", text):
         return "government"
+    if re.search(
+        r"\b(?:county|city|town|village|borough|parish)\b.*\b(?:manager|administrator|executive|"
+        r"commissioners?|attorney|clerk|council|board)\b",
+        text,
+    ):
+        return "government"
+    if re.search(r"\bcourts?\b|\bjudicial\b", text):
+        return "other"
     if re.search(
         r"behavioral|mental health|crisis|recovery|counseling|treatment|addiction|psychiatr|"
         r"wellness|\bnami\b|substance",
@@ -439,6 +458,34 @@ def state_of_city(city: str) -> str:
     if place is None or place.precision != "city":
         return ""
     return str(place.label.rsplit(", ", 1)[-1])
+
+
+@lru_cache(maxsize=4096)
+def phone_regions(phone: str) -> tuple[str, ...]:
+    """States or provinces a North American number's area code serves (+1 218 -> MN)."""
+    if not phone.startswith("+1"):
+        return ()
+    try:
+        number = phonenumbers.parse(phone)
+    except phonenumbers.NumberParseException:
+        return ()
+    # phonenumbers' offline geocoder says "Minnesota", "New York, NY" or "Nova Scotia/Prince
+    # Edward Island".
+    where = geocoder.description_for_number(number, "en")
+    regions = (normalize_state(part.rsplit(", ", 1)[-1]) for part in where.split("/"))
+    return tuple(region for region in regions if region)
+
+
+def _state_by_phone(city: str, phone: str) -> str:
+    """The state, among those the phone's area code serves, that has a city of this name."""
+    geo = _geo()
+    if geo is None:
+        return ""
+    for region in phone_regions(phone):
+        place = geo.default_gazetteer().locate(city, region)  # type: ignore[attr-defined]
+        if place is not None and place.precision == "city":
+            return region
+    return ""
 
 
 def _address(segment: str) -> tuple[str, str]:
@@ -490,13 +537,20 @@ def _phone(text: str) -> str:
 
 def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
     """Name, title, agency, place, phone and email from a signature block."""
-    lines = [line for line in lines[:MAX_SIGNATURE_LINES] if line.strip()]
+    lines = _signature_lines(lines[:MAX_SIGNATURE_LINES])
     name = rank = ""
     start = 0
     for i, line in enumerate(lines[:6]):
         found, found_rank = _person_name(line)
         if found and len(found.split()) >= 2:
             name, rank, start = found, found_rank, i + 1
+            break
+        head, comma, rest = line.partition(",")
+        found, found_rank = _person_name(head) if comma else ("", "")
+        if found and len(found.split()) >= 2:
+            # "Ray Lindahl, Chief of Police, Ely Police Department": the rest is read as usual.
+            lines[i] = rest.strip()
+            name, rank, start = found, found_rank, i
             break
         if found and not name:
             continue  # a first name alone ("Maren") above the full signature
@@ -569,10 +623,22 @@ def choose_name(signature_name: str, header_name: str) -> str:
     return signature_name or header_name
 
 
+def _campus_agency(agency: str, title: str) -> str:
+    """A college named by its 'Director of Public Safety' -> its public safety department."""
+    if not _UNIVERSITY.search(agency) or re.search(r"police|safety|security", agency, re.I):
+        return agency
+    if re.search(r"\bof public safety\b", title, re.I):
+        return f"{agency} Department of Public Safety"
+    if re.search(r"\bchief of (?:university |campus )?police\b", title, re.I):
+        return f"{agency} Police Department"
+    return agency
+
+
 def _city_from_agency(agency: str) -> str:
     match = re.match(
-        r"^(?:city of |town of |village of )?(?P<place>[A-Z][\w.' -]+?)\s+"
-        r"(?:Police|Public Safety|Fire|Department|Sheriff)",
+        r"^(?:city of |town of |village of )?(?P<place>[A-Z][\w.' -]+?)\s+(?:Regional\s+)?"
+        r"(?:Police|Public Safety|Fire|Department|Sheriff|Emergency Communications?|"
+        r"Communications? District|911)",
         agency,
     )
     if match and not re.search(
@@ -638,6 +704,9 @@ def on_behalf(body: str) -> Principal | None:
     else:
         if _is_title(rest):
             title = expand_title(rest)
+    honorific = (match.group("honorific") or "").lower()
+    if not title and honorific not in {"", "dr", "mr", "mrs", "ms"}:
+        title = expand_title(honorific.capitalize())  # "on behalf of Sheriff Wade Holloway"
     return Principal(name=name, title=title, agency=agency)
 
 
@@ -719,17 +788,21 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
         name = principal.name
         title = principal.title or ""
         agency = principal.agency or agency
-        address = _email_for(principal.name, body, address)
+        # The principal is often copied: "Cc: Sheriff Wade Holloway <wholloway@...>".
+        address = _email_for(principal.name, f"{body}\n{email.headers.get('cc', '')}", address)
         phone = _phone_near(principal.name, body) or phone
 
     if not agency and re.search(r"chief of police|police chief", title, re.I) and city:
         agency = f"{city} Police Department"
+    agency = _campus_agency(agency, title)
     if not city and agency:
         city = _city_from_agency(agency)
     if not state:
         state = _body_state(body, agency)
     if city and not state:
-        state = state_of_city(city)
+        state = _state_by_phone(city, phone) or state_of_city(city)
+    if not state and len(phone_regions(phone)) == 1:
+        state = phone_regions(phone)[0]  # an agency's desk phone is in its own state
     if not phone and original is None:
         phone = _phone_near(name, body) if name else ""
         phone = phone or _phone(body[-1500:])

@@ -82,7 +82,10 @@ def _region_names() -> dict[str, str]:
 
 def normalize_region(state: str) -> str:
     """'TX', 'tx', 'Texas' -> 'TX'; '' when it is not a US state or Canadian province."""
-    return _region_names().get(normalize_name(state.strip().rstrip(".")), "")
+    raw = state.strip().rstrip(".")
+    names = _region_names()
+    # The code first: normalize_name reads "MT" as the word "mount", not as Montana.
+    return names.get(raw.lower(), "") or names.get(normalize_name(raw), "")
 
 
 def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -69,6 +69,11 @@ _SIGN_OFF = re.compile(
     re.IGNORECASE,
 )
 _SIG_DASHES = re.compile(r"^\s*(?:--|—|__)\s*$")
+# A signature written on one line: "Sgt. Ann Roe | Avon PD | (555) 555-0100".
+_SIG_SEPARATOR = re.compile(r"\s[|~•·]\s|\s[-–—]\s|,\s")
+_CONTACT = re.compile(r"\d{3}\D{0,2}\d{3}\D?\d{4}|[\w.+'-]+@[\w-]+\.[\w.-]+")
+_SENTENCE_WORDS = re.compile(r"\b(?:I|me|my|we|us|our|you|your|please|thanks)\b", re.IGNORECASE)
+MAX_ONE_LINE_SIGNATURE = 300
 
 
 @dataclass(frozen=True)
@@ -228,17 +233,33 @@ def split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     for i in reversed(window):
         if _SIGN_OFF.match(lines[i]):
             sig = [x.strip() for x in lines[i + 1 :] if x.strip()]
-            if len(sig) <= 14 and all(len(x) <= 120 for x in sig):
+            if len(sig) <= 14 and all(len(x) <= 120 or one_line_signature(x) for x in sig):
                 return lines[:i], sig
     # No sign-off: a closing block of short lines (name, title, agency, phone).
     end = nonblank[-1] + 1
     start = end
+    if one_line_signature(lines[end - 1]):
+        start = end - 1
     while start > 0 and _is_short(lines[start - 1]):
         start -= 1
     block = [x.strip() for x in lines[start:end]]
-    if 2 <= len(block) <= 10 and not any(x.endswith((".", "?")) and len(x) > 45 for x in block):
+    if not any(x.endswith((".", "?")) and len(x) > 45 for x in block) and (
+        2 <= len(block) <= 10 or (len(block) == 1 and one_line_signature(block[0]))
+    ):
         return lines[:start], block
     return lines, []
+
+
+def one_line_signature(line: str) -> bool:
+    """A whole signature on one line: parts split by | ~ • , or dashes, with a phone or address."""
+    line = line.strip()
+    return (
+        len(line) <= MAX_ONE_LINE_SIGNATURE
+        and not line.endswith((".", "?", "!", ":"))
+        and len(_SIG_SEPARATOR.findall(line)) >= 2
+        and bool(_CONTACT.search(line))
+        and not _SENTENCE_WORDS.search(line)
+    )
 
 
 def clean(body_text: str) -> CleanText:

@@ -69,7 +69,10 @@ def _first_address(pairs: object) -> tuple[str, str]:
 
 def _header(headers: Mapping[str, object], name: str) -> str:
     value = headers.get(name, "")
-    if isinstance(value, list):
+    if isinstance(value, list) and value and all(isinstance(v, tuple) for v in value):
+        # mail-parser gives address headers (From, To, Cc, Reply-To) as (name, address) pairs.
+        value = ", ".join(email.utils.formataddr((str(n), str(a))) for n, a in value if a)
+    elif isinstance(value, list):
         value = value[0] if value else ""
     return " ".join(str(value).split())
 

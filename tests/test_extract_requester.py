@@ -205,3 +205,84 @@ old text
     assert cleaned.signature[0] == "Jo Park"
     assert cleaned.quoted and cleaned.quoted[0].from_addr == "s@example.org"
     assert "CONFIDENTIALITY" not in cleaned.body
+
+
+def test_one_line_signature_with_pipes_after_a_sign_off(rules, sites):
+    body = """Hello,
+
+We would like to start a co-responder pilot and talk with a site that runs one.
+
+Thanks,
+Lt. Priya Natarajan | Patrol | Elm Hollow Police Department | Elm Hollow, IA | (319) 555-0161
+"""
+    found = requester(rules, sites, body, from_addr="Priya Natarajan <pn@elmhollow.example.gov>")
+    assert (found.name, found.title) == ("Priya Natarajan", "Lieutenant")
+    assert found.agency == "Elm Hollow Police Department"
+    assert (found.city, found.state, found.phone) == ("Elm Hollow", "IA", "+13195550161")
+
+
+def test_one_line_signature_without_a_sign_off_name_then_commas(rules, sites):
+    body = """Quick one: is there a learning site that trains call-takers on crisis calls?
+
+Gil Arroyo, Communications Supervisor, Dry Creek PD (NV) - 775.555.0102
+"""
+    found = requester(rules, sites, body, from_addr="Gil Arroyo <garroyo@drycreek.example.gov>")
+    assert (found.name, found.title) == ("Gil Arroyo", "Communications Supervisor")
+    assert found.agency == "Dry Creek Police Department"
+    assert (found.state, found.phone) == ("NV", "+17755550102")
+    assert "Gil Arroyo" not in classify.analyze(parse_email(make_email(body)), rules, sites).summary
+
+
+def test_a_last_sentence_with_a_phone_number_stays_in_the_text():
+    text = clean("We need help with dispatch.\n\nCall me at 555-555-0100, or email, any time")
+    assert text.signature == ()
+    assert "Call me" in text.body
+
+
+def test_the_phone_area_code_picks_the_state_of_a_town_found_in_several():
+    from classify.extract import _state_by_phone, phone_regions
+
+    assert phone_regions("+12185550117") == ("MN",)
+    assert phone_regions("+19025550115") == ("NS", "PE")
+    assert phone_regions("+442071234567") == ()
+    # Ely is a town in Minnesota and in Nevada (and elsewhere): 218 is northern Minnesota.
+    assert _state_by_phone("Ely", "+12185550117") == "MN"
+    assert _state_by_phone("Ely", "+17755550117") == "NV"
+
+
+def test_montana_is_a_state_not_the_word_mount(rules, sites):
+    body = "We need CIT help.\n\nJo Tamsin\nPark County Sheriff's Office\nLivingston, MT\n"
+    assert requester(rules, sites, body).state == "MT"
+
+
+def test_on_behalf_of_a_sheriff_who_is_copied(rules, sites):
+    body = """Good morning,
+
+I am writing on behalf of Sheriff Amos Reddick of the Tallow County Sheriff's Office. He would
+like CIT classes for his deputies and is copied here.
+
+Marla Finch
+Executive Assistant to the Sheriff
+Tallow County Sheriff's Office
+Tallow, GA
+"""
+    found = requester(
+        rules,
+        sites,
+        body,
+        from_addr="Marla Finch <mfinch@tallowso.example.gov>",
+        headers={"Cc": "Sheriff Amos Reddick <areddick@tallowso.example.gov>"},
+    )
+    assert (found.name, found.title) == ("Amos Reddick", "Sheriff")
+    assert found.email == "areddick@tallowso.example.gov"
+    assert found.agency == "Tallow County Sheriff's Office"
+
+
+def test_agencies_courts_911_districts_regional_police_and_campus_public_safety():
+    assert normalize_agency("Halifax Regional Police")[0] == "Halifax Regional Police"
+    assert normalize_agency("Avon Police")[0] == "Avon Police Department"
+    assert agency_type("Fifth Judicial District Drug Court") == "other"
+    assert agency_type("Pike Emergency Communication District") == "government"
+    assert agency_type("Larimer County Manager's Office") == "government"
+    assert agency_type("Oak State College", "Director of Public Safety") == "campus"
+    assert agency_type("Oak State College", "Professor of Nursing") == "other"
