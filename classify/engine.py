@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import threading
@@ -17,6 +18,8 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
+from classify.types import Background
+
 if TYPE_CHECKING:
     from classify.rules import Rule
 
@@ -31,6 +34,7 @@ MAX_MATCHED_CHARS = 160
 MAX_HITS_PER_RULE = 8
 _BOUNDARY_WORDS = {"but", "however", "although", "though", "while"}
 _BOUNDARY_PUNCT = {".", "!", "?", ";", ":"}
+_SENTENCE_END = {".", "!", "?", ";", ":", "\n\n"}
 _UNDOUBLE = ("bb", "dd", "gg", "mm", "nn", "pp", "rr", "tt")
 _WORD = re.compile(r"^[a-z]+$")
 
@@ -213,7 +217,14 @@ def spell_out(pattern: Sequence[Mapping[str, Any]]) -> list[str] | None:
 
 # What a matcher key stands for: a rule's phrases, its token patterns, or one side of a near.
 _PHRASES, _PATTERNS = -1, -2
-_DEFAULT_CUES = -1
+_DEFAULT_CUES, _BACKGROUND_CUES = -1, -2
+# Background cues reach this many tokens either way within a clause: a run-on sentence
+# without punctuation is still several clauses.
+BACKGROUND_REACH = 20
+# Words that start a request again after background ("we have CIT and now we want ...").
+NO_BACKGROUND = Background()
+_NEED_WORDS = {"want", "wants", "need", "needs", "looking", "like", "hoping", "interested", "help"}
+
 
 
 class Engine:
@@ -238,7 +249,13 @@ class Engine:
         self._cue_parts: dict[int, tuple[int, bool]] = {}
         self._by_index: dict[int, Rule] = {}
         self.has_negations = False
-        self._source: tuple[list[Rule], tuple[str, ...], int] = ([], (), window)
+        self.background = Background()
+        self._source: tuple[list[Rule], tuple[str, ...], int, Background] = (
+            [],
+            (),
+            window,
+            Background(),
+        )
         self.renewals = 0
 
     def _part(self, name: str, index: int, part: int) -> str:
@@ -254,7 +271,11 @@ class Engine:
 
     @classmethod
     def build(
-        cls, rules: Sequence[Rule], default_cues: Sequence[str], window: int
+        cls,
+        rules: Sequence[Rule],
+        default_cues: Sequence[str],
+        window: int,
+        background: Background = NO_BACKGROUND,
     ) -> tuple[Engine, list[tuple[Rule, str]]]:
         """An engine for the rules it can compile, and the rules it refused with the reason."""
         engine = cls(_stemming_nlp(), rules, window)
@@ -262,6 +283,10 @@ class Engine:
         if default_cues:
             key = engine._cue("neg:default", _DEFAULT_CUES, False)
             engine.negations.add(key, engine._phrase_docs(default_cues))
+        if background.cues and background.labels:
+            key = engine._cue("neg:background", _BACKGROUND_CUES, False)
+            engine.negations.add(key, engine._phrase_docs(background.cues))
+            engine.background = background
         accepted = []
         for index, rule in enumerate(rules):
             try:
@@ -276,15 +301,15 @@ class Engine:
             engine._by_index[index] = rule
         engine.rules = accepted
         engine.has_negations = len(engine.negations) > 0
-        engine._source = (list(rules), tuple(default_cues), window)
+        engine._source = (list(rules), tuple(default_cues), window, background)
         return engine, rejected
 
     def _renew_if_large(self) -> None:
         """Rebuild vocabulary and matchers once the vocabulary has grown past MAX_VOCAB."""
         if len(self.nlp.vocab) <= MAX_VOCAB:
             return
-        rules, cues, window = self._source
-        fresh, _ = Engine.build(rules, cues, window)
+        rules, cues, window, background = self._source
+        fresh, _ = Engine.build(rules, cues, window, background)
         for name in (
             "nlp",
             "phrases",
@@ -368,6 +393,8 @@ class Engine:
             owner, is_exception = self._cue_parts[match_id]
             (excepted if is_exception else cues).setdefault(owner, []).append((start, end))
         matches: dict[str, RuleMatch] = {}
+        # Two concepts in different sentences are not one idea: a near never spans these.
+        sentence_ends = [i for i, w in enumerate(words) if w in _SENTENCE_END] if found else []
         for index in sorted(found):
             rule = self._by_index[index]
             rule_parts = found[index]
@@ -375,11 +402,18 @@ class Engine:
             for k, near in enumerate(rule.near):
                 a, b = rule_parts.get(2 * k), rule_parts.get(2 * k + 1)
                 if a and b:
-                    spans.extend(_near(a, b, near.within))
+                    ends = () if near.across_sentences else sentence_ends
+                    spans.extend(_near(a, b, near.within, ends))
             spans = _in_scope(spans, rule.scope, subject_end)
             if not spans:
                 continue
             rule_cues = cues.get(_DEFAULT_CUES if rule.negations is None else index, [])
+            # A rule with `negations = []` opts out of background cues too.
+            background = (
+                cues.get(_BACKGROUND_CUES, [])
+                if rule.label in self.background.labels and rule.negations != ()
+                else []
+            )
             overlaps = excepted.get(index)
             if overlaps:
                 spans = [
@@ -390,6 +424,8 @@ class Engine:
             result = RuleMatch()
             for start, end in sorted(set(spans))[:MAX_HITS_PER_RULE]:
                 cue = _negated_by(doc, start, rule_cues, self.window) if rule_cues else ""
+                if background and not cue:
+                    cue = _background_of(doc, start, end, background)
                 # Only the first few hits are ever shown; the rest keep their position only.
                 shown = len(result.hits) + len(result.negated) < 3
                 text = _tokens_of(words, spaces, start, end) if shown else ""
@@ -408,8 +444,14 @@ def _in_scope(spans: list[tuple[int, int]], scope: str, subject_end: int) -> lis
     return spans
 
 
-def _near(a: list[tuple[int, int]], b: list[tuple[int, int]], within: int) -> list[tuple[int, int]]:
-    """Spans covering an `a` and a `b` match at most `within` tokens apart, in either order."""
+def _near(
+    a: list[tuple[int, int]],
+    b: list[tuple[int, int]],
+    within: int,
+    sentence_ends: Sequence[int] = (),
+) -> list[tuple[int, int]]:
+    """Spans covering an `a` and a `b` match at most `within` tokens apart, in either order,
+    in one sentence (`sentence_ends`: sorted positions of sentence-ending tokens)."""
     out = []
     for a_start, a_end in a:
         for b_start, b_end in b:
@@ -419,9 +461,16 @@ def _near(a: list[tuple[int, int]], b: list[tuple[int, int]], within: int) -> li
                 gap = a_start - b_end
             else:
                 continue  # overlapping spans are one phrase, not two concepts
-            if gap <= within:
-                out.append((min(a_start, b_start), max(a_end, b_end)))
+            start, end = min(a_start, b_start), max(a_end, b_end)
+            if gap <= within and not _crosses(sentence_ends, start, end):
+                out.append((start, end))
     return out
+
+
+def _crosses(sentence_ends: Sequence[int], start: int, end: int) -> bool:
+    """True when a sentence ends inside the span [start, end)."""
+    i = bisect.bisect_left(sentence_ends, start)
+    return i < len(sentence_ends) and sentence_ends[i] < end
 
 
 def _is_boundary(token: Token) -> bool:
@@ -430,6 +479,22 @@ def _is_boundary(token: Token) -> bool:
         or token.lower_ in _BOUNDARY_WORDS
         or (token.is_space and token.text.count("\n") >= 2)
     )
+
+
+def _background_of(doc: Doc, start: int, end: int, cues: list[tuple[int, int]]) -> str:
+    """A background cue in the same clause as the hit, before or after it, or ''."""
+    for cue_start, cue_end in cues:
+        if cue_end <= start:
+            between = range(cue_end, start)
+        elif cue_start >= end:
+            between = range(end, cue_start)
+        else:
+            return doc[cue_start:cue_end].text  # the cue is part of the hit
+        if len(between) > BACKGROUND_REACH:
+            continue
+        if not any(_is_boundary(doc[i]) or doc[i].lower_ in _NEED_WORDS for i in between):
+            return doc[cue_start:cue_end].text
+    return ""
 
 
 def _negated_by(doc: Doc, start: int, cues: list[tuple[int, int]], window: int) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from classify.errors import RuleError
-from classify.types import KINDS, SPECIALIZATIONS, TA_TYPES, TOPICS
+from classify.types import KINDS, SPECIALIZATIONS, TA_TYPES, TOPICS, Background
 
 if TYPE_CHECKING:
     from classify.engine import Engine
@@ -37,7 +37,7 @@ _RULE_KEYS = {
     "enabled",
     "exceptions",
 }
-_NEAR_KEYS = {"a", "b", "within"}
+_NEAR_KEYS = {"a", "b", "within", "across_sentences"}
 
 
 def label_group(label: str) -> str:
@@ -55,11 +55,13 @@ def label_group(label: str) -> str:
 
 @dataclass(frozen=True)
 class Near:
-    """Two concepts within `within` tokens of each other, in either order."""
+    """Two concepts within `within` tokens of each other, in either order, in one sentence
+    unless `across_sentences` ("...two counselors. One of them could ride with us")."""
 
     a: tuple[str, ...]
     b: tuple[str, ...]
     within: int
+    across_sentences: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class RuleSet:
     default_threshold: float = DEFAULT_THRESHOLD
     negation_cues: tuple[str, ...] = ()
     negation_window: int = DEFAULT_NEGATION_WINDOW
+    background: Background = field(default_factory=Background)
     stat_key: tuple[int, int] = (0, 0)  # (mtime_ns, size) when loaded, for a cheap change check
     engine: Engine | None = field(default=None, compare=False, repr=False)
 
@@ -224,7 +227,7 @@ def _parse_rule(
         return None
     for item in near_raw:
         if not isinstance(item, dict) or set(item) - _NEAR_KEYS or not {"a", "b"} <= set(item):
-            bad("near needs exactly a, b and optional within")
+            bad("near needs exactly a, b and optional within and across_sentences")
             return None
         a, b = _strings(item["a"]), _strings(item["b"])
         within = item.get("within", 6)
@@ -238,7 +241,13 @@ def _parse_rule(
         if isinstance(within, bool) or not isinstance(within, int) or not 1 <= within <= MAX_WITHIN:
             bad(f"near within must be a whole number from 1 to {MAX_WITHIN}")
             return None
-        nears.append(Near(tuple(_expand(a, concepts)), tuple(_expand(b, concepts)), within))
+        across = item.get("across_sentences", False)
+        if not isinstance(across, bool):
+            bad("near across_sentences must be true or false")
+            return None
+        nears.append(
+            Near(tuple(_expand(a, concepts)), tuple(_expand(b, concepts)), within, across)
+        )
     if not expanded and not patterns_raw and not nears:
         bad("no phrases, patterns or near: it can never match")
         return None
@@ -337,6 +346,7 @@ def parse_rules(
             thresholds[key] = float(value)
 
     negation = doc.get("negation", {})
+    background = Background()
     cues: tuple[str, ...] = ()
     window = DEFAULT_NEGATION_WINDOW
     if isinstance(negation, dict):
@@ -354,6 +364,7 @@ def parse_rules(
             window = raw_window
         else:
             problems.add(problems.key_line("window"), "negation window must be 0-20 tokens")
+        background = _background(negation, problems)
 
     raw_rules = doc.get("rule", [])
     if not isinstance(raw_rules, list):
@@ -363,7 +374,7 @@ def parse_rules(
     parsed = [_parse_rule(raw, i, concepts, seen, problems) for i, raw in enumerate(raw_rules)]
     candidates = [rule for rule in parsed if rule is not None]
 
-    engine, rejected = Engine.build(candidates, cues, window)
+    engine, rejected = Engine.build(candidates, cues, window, background)
     for rule, reason in rejected:
         problems.add(rule.line, f"rule '{rule.name}': {reason}")
     rejected_names = {rule.name for rule, _ in rejected}
@@ -377,9 +388,31 @@ def parse_rules(
         default_threshold=default_threshold,
         negation_cues=cues,
         negation_window=window,
+        background=background,
         stat_key=stat_key,
         engine=engine,
     )
+
+
+def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
+    """[negation] background cues and the labels they apply to, checked."""
+    cues = _strings(negation.get("background", []))
+    labels = _strings(negation.get("background_labels", []))
+    if cues is None:
+        problems.add(problems.key_line("background"), "background must be a list of strings")
+        return Background()
+    if labels is None:
+        problems.add(
+            problems.key_line("background_labels"), "background_labels must be a list of labels"
+        )
+        return Background()
+    unknown = [label for label in labels if not label_group(label)]
+    if unknown:
+        problems.add(
+            problems.key_line("background_labels"),
+            f"background_labels: unknown label(s) {', '.join(map(repr, unknown))}",
+        )
+    return Background(tuple(cues), frozenset(label for label in labels if label_group(label)))
 
 
 def rules_changed(rules: RuleSet) -> bool:

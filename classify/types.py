@@ -152,3 +152,11 @@ class Suggestion:
     reasons: tuple[str, ...]
     # The weighted parts of the score (primary, secondary, topic, similarity, distance, load).
     components: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Background:
+    """Cues that mark a clause as what the agency already has, and the labels they silence."""
+
+    cues: tuple[str, ...] = ()
+    labels: frozenset[str] = frozenset()

@@ -275,3 +275,65 @@ def test_spelled_out_and_matcher_patterns_match_the_same_words():
     assert "we-met-with" not in _hits(rules, "Q", "We meet with Tucson next week.")
     assert "any-number-of-adverbs" in _hits(rules, "Q", "We already just called them.")
     assert "any-number-of-adverbs" not in _hits(rules, "Q", "We will call them.")
+
+
+BACKGROUND_RULES = b"""
+[negation]
+cues = []
+background = ["already", "been through"]
+background_labels = ["cit", "co_responder", "not_a_label"]
+
+[[rule]]
+name = "cit"
+label = "cit"
+phrases = ["CIT"]
+
+[[rule]]
+name = "co-responder"
+label = "co_responder"
+phrases = ["co-responder"]
+
+[[rule]]
+name = "cit-no-cues"
+label = "cit"
+phrases = ["crisis course"]
+negations = []
+
+[[rule]]
+name = "data"
+label = "data"
+phrases = ["data"]
+
+[[rule]]
+name = "same-people"
+label = "follow_up"
+near = { a = ["same"], b = ["people"], within = 3 }
+
+[[rule]]
+name = "counselor-rides"
+label = "co_responder"
+near = { a = ["counselor"], b = ["ride with"], within = 8, across_sentences = true }
+"""
+
+
+def test_background_cues_set_aside_what_the_agency_already_has():
+    rules = classify.parse_rules(BACKGROUND_RULES)
+    assert len(rules.problems) == 1 and "'not_a_label'" in rules.problems[0]
+    # The cue before or after the hit, anywhere in the clause.
+    assert "cit" not in _hits(rules, "Q", "Every officer has been through the 40-hour CIT class.")
+    assert "cit" not in _hits(rules, "Q", "Our deputies are CIT trained already.")
+    # Another clause, or a need word between, and the hit counts again.
+    assert "co-responder" in _hits(rules, "Q", "We already have CIT. We want a co-responder team.")
+    assert "co-responder" in _hits(rules, "Q", "We already run CIT and want co-responder help.")
+    # Labels not listed, and rules with negations = [], are left alone.
+    assert "data" in _hits(rules, "Q", "We already collect data.")
+    assert "cit-no-cues" in _hits(rules, "Q", "We already teach a crisis course.")
+
+
+def test_a_near_stays_within_one_sentence_unless_told_otherwise():
+    rules = classify.parse_rules(BACKGROUND_RULES)
+    assert "same-people" in _hits(rules, "Q", "We see the same people every week.")
+    assert "same-people" not in _hits(rules, "Q", "It is always the same: people call 911.")
+    assert "counselor-rides" in _hits(
+        rules, "Q", "We have one counselor. Could she ride with an officer?"
+    )
