@@ -226,7 +226,6 @@ NO_BACKGROUND = Background()
 _NEED_WORDS = {"want", "wants", "need", "needs", "looking", "like", "hoping", "interested", "help"}
 
 
-
 class Engine:
     """Matchers for a rule set. Built once per RuleSet; matching is thread-safe behind a lock.
 

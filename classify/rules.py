@@ -245,9 +245,7 @@ def _parse_rule(
         if not isinstance(across, bool):
             bad("near across_sentences must be true or false")
             return None
-        nears.append(
-            Near(tuple(_expand(a, concepts)), tuple(_expand(b, concepts)), within, across)
-        )
+        nears.append(Near(tuple(_expand(a, concepts)), tuple(_expand(b, concepts)), within, across))
     if not expanded and not patterns_raw and not nears:
         bad("no phrases, patterns or near: it can never match")
         return None
