@@ -68,7 +68,9 @@ def stem(word: str) -> str:
     return w
 
 
-_PIECES = re.compile(r"[^\W_]+(?:'[^\W_]+)*|\S")
+# A possessive "'s" is a token of its own, so "LAPD's unit" names LAPD; other contractions
+# ("don't", "we've") stay whole.
+_PIECES = re.compile(r"[^\W_]+(?:'(?![sS]\b)[^\W_]+)*|'[sS]\b|\S")
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
 PARAGRAPH = "\n\n"
 

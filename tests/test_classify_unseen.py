@@ -233,3 +233,12 @@ def test_general_patterns_for_frequent_contacts_and_liaisons(rules, sites):
     analysis = run(rules, sites, body, subject="Planning")
     assert "follow_up" in analysis.specializations
     assert "mh_liaison" in analysis.specializations
+
+
+def test_a_site_named_in_the_possessive_is_a_contacted_site(rules, sites):
+    body = (
+        "Last month we spent an afternoon with LAPD's mental evaluation unit and we would now "
+        "like a call about follow-up teams.\n" + SIGNED
+    )
+    analysis = run(rules, sites, body, subject="Follow-up teams")
+    assert analysis.contacted_sites == ("lapd",)
