@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install system-deps lint bench clean
+.PHONY: demo test install system-deps lint bench clean area-codes
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ lint: $(STAMP)
 
 test: $(STAMP) system-deps lint
 	$(BIN)/pytest
+
+area-codes: $(STAMP)
+	$(BIN)/python -c "from classify.area_codes import main; main()"
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done

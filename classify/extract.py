@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import geocoder
 
+from classify.area_codes import phone_regions
 from classify.text import CleanText, QuotedMessage, quoted_signature
 from classify.types import EmailLike, Requester
 
@@ -458,22 +458,6 @@ def state_of_city(city: str) -> str:
     if place is None or place.precision != "city":
         return ""
     return str(place.label.rsplit(", ", 1)[-1])
-
-
-@lru_cache(maxsize=4096)
-def phone_regions(phone: str) -> tuple[str, ...]:
-    """States or provinces a North American number's area code serves (+1 218 -> MN)."""
-    if not phone.startswith("+1"):
-        return ()
-    try:
-        number = phonenumbers.parse(phone)
-    except phonenumbers.NumberParseException:
-        return ()
-    # phonenumbers' offline geocoder says "Minnesota", "New York, NY" or "Nova Scotia/Prince
-    # Edward Island".
-    where = geocoder.description_for_number(number, "en")
-    regions = (normalize_state(part.rsplit(", ", 1)[-1]) for part in where.split("/"))
-    return tuple(region for region in regions if region)
 
 
 def _state_by_phone(city: str, phone: str) -> str:

@@ -286,3 +286,15 @@ def test_agencies_courts_911_districts_regional_police_and_campus_public_safety(
     assert agency_type("Larimer County Manager's Office") == "government"
     assert agency_type("Oak State College", "Director of Public Safety") == "campus"
     assert agency_type("Oak State College", "Professor of Nursing") == "other"
+
+
+def test_the_area_code_table_matches_the_installed_phonenumbers():
+    from classify.area_codes import build_table, load_table, render
+
+    table = build_table()
+    assert load_table() == {code: tuple(regions) for code, regions in table.items()}, (
+        "phonenumbers changed: run `make area-codes` and commit classify/data/area_codes.toml"
+    )
+    assert table["206"] == ["WA"] and table["202"] == ["DC"] and table["604"] == ["BC"]
+    assert "242" not in table  # the Bahamas share +1 but are not a US state or province
+    assert render(table).count("\n") == len(table) + 4
