@@ -241,6 +241,7 @@ _ON_BEHALF = re.compile(
 _FAX = re.compile(r"\bfax\b|\bf\s*[:.]\s*$", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _GENERIC_LOCALPART = re.compile(r"^(?:no-?reply|info|admin|support|webmaster|contact|office)@")
+_COUNTY = re.compile(r"^(?:[A-Z][\w.'-]*\s+){1,3}(?:County|Parish)$")
 _DISTRICT_AGENCY = re.compile(r"\b(?:communications?|911) district$", re.IGNORECASE)
 _PARTS_SPLIT = re.compile(r"\s+[|~•·]\s+|\s*\|\s*|\s+[-–—]\s+|\s{3,}")
 _SEGMENT_SPLIT = re.compile(r"\s+[|•·/–—]\s+|\s*\|\s*|\s+-\s+|\s{3,}|,\s+(?=[A-Z])")
@@ -566,6 +567,15 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             c, s = _address(line)
             if c:
                 city, state = c, s
+    if not agency and re.search(r"\bsheriff\b", title, re.I):
+        # "Sheriff, Calhoun County": the county names the sheriff's office.
+        for line in lines[start:]:
+            for segment in _segments(line):
+                if _COUNTY.match(segment):
+                    agency = f"{segment} Sheriff's Office"
+                    break
+            if agency:
+                break
     if agency and institution and _UNIT_OF.match(agency):
         agency = f"{institution} {agency}"
     elif agency and _DEPARTMENT_OF.match(agency):

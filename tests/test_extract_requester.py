@@ -298,3 +298,10 @@ def test_the_area_code_table_matches_the_installed_phonenumbers():
     assert table["206"] == ["WA"] and table["202"] == ["DC"] and table["604"] == ["BC"]
     assert "242" not in table  # the Bahamas share +1 but are not a US state or province
     assert render(table).count("\n") == len(table) + 4
+
+
+def test_a_sheriff_signing_with_the_county_names_the_sheriffs_office(rules, sites):
+    body = "Adding one thing: we want dispatch training too.\n\nAmos Reddick\nSheriff, Tallow County\n"
+    found = requester(rules, sites, body, from_addr="Amos Reddick <ar@tallowso.example.gov>")
+    assert (found.title, found.agency) == ("Sheriff", "Tallow County Sheriff's Office")
+    assert found.agency_type == "sheriff"
