@@ -301,7 +301,7 @@ def test_the_area_code_table_matches_the_installed_phonenumbers():
 
 
 def test_a_sheriff_signing_with_the_county_names_the_sheriffs_office(rules, sites):
-    body = "Adding one thing: we want dispatch training too.\n\nAmos Reddick\nSheriff, Tallow County\n"
+    body = "We want dispatch training too.\n\nAmos Reddick\nSheriff, Tallow County\n"
     found = requester(rules, sites, body, from_addr="Amos Reddick <ar@tallowso.example.gov>")
     assert (found.title, found.agency) == ("Sheriff", "Tallow County Sheriff's Office")
     assert found.agency_type == "sheriff"
