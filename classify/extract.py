@@ -156,7 +156,7 @@ _AGENCY_HEADS = re.compile(
     r"commission|authority|hospital|clinic|sheriff'?s? (?:office|department)|university|college|"
     r"institute|alliance|coalition|council|board|district attorney|system|partnership|"
     r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative|court|"
-    r"(?:communications?|911) district)\s*$",
+    r"(?:communications?|911) district|county 911|city 911|regional 911|metro 911)\s*$",
     re.IGNORECASE,
 )
 _AGENCY_LEAD = re.compile(
@@ -241,6 +241,11 @@ _ON_BEHALF = re.compile(
 _FAX = re.compile(r"\bfax\b|\bf\s*[:.]\s*$", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _GENERIC_LOCALPART = re.compile(r"^(?:no-?reply|info|admin|support|webmaster|contact|office)@")
+_STRONG_AGENCY = re.compile(
+    r"police|sheriff|\bpd\b|\bso\b|county|city of|town of|village of|university|college|911|"
+    r"department$|office$",
+    re.IGNORECASE,
+)
 _COUNTY = re.compile(r"^(?:[A-Z][\w.'-]*\s+){1,3}(?:County|Parish)$")
 _DISTRICT_AGENCY = re.compile(r"\b(?:communications?|911) district$", re.IGNORECASE)
 _PARTS_SPLIT = re.compile(r"\s+[|~•·]\s+|\s*\|\s*|\s+[-–—]\s+|\s{3,}")
@@ -252,7 +257,7 @@ _PD = re.compile(r"\bPD\b")
 _SO_AT_END = re.compile(r"\bSO\b$")
 _DEPT = re.compile(r"\bDept\b\.?", re.IGNORECASE)
 _SHERIFFS = re.compile(r"\bSheriffs\b")
-_POLICE_AT_END = re.compile(r"(?<!Regional )(?<!Provincial )(?<!State )\bPolice$")
+_POLICE_AT_END = re.compile(r"(?<!Regional )(?<!Provincial )(?<!State )(?<!of )\bPolice$")
 _STREET_PART = re.compile(r"^(?:.*\d.*?,\s*)")
 _UNIVERSITY = re.compile(r"universit|college", re.I)
 _UNIT_OF = re.compile(r"^(?:department|office|division) of\b", re.I)
@@ -338,7 +343,8 @@ def _segments(line: str) -> list[str]:
 
 def _is_title(segment: str) -> bool:
     words = [w.lower().strip(".,()") for w in segment.split()]
-    if not words or len(words) > 8 or any(ch.isdigit() for ch in segment) or "@" in segment:
+    digits = any(ch.isdigit() for ch in segment.replace("911", ""))
+    if not words or len(words) > 8 or digits or "@" in segment:
         return False
     if _AGENCY_LEAD.match(segment) or _POLICE_OR_SHERIFF.search(segment):
         return False
@@ -542,8 +548,10 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
     title = expand_title(rank) if rank else ""
     agency = city = state = ""
     institution = ""
+    unit_on_title_line = ""  # "Director, Crisis Services": a unit unless nothing better comes
     for line in lines[start:]:
         segments = _segments(line)
+        title_line = False
         for segment in segments:
             if (
                 not title
@@ -551,8 +559,12 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
                 and (not _is_agency(segment) or _title_first(segment))
             ):
                 title = expand_title(segment)
+                title_line = True
                 continue
             if _is_agency(segment) and not agency:
+                if title_line and not _STRONG_AGENCY.search(segment):
+                    unit_on_title_line = unit_on_title_line or segment
+                    continue
                 found_agency, hint = normalize_agency(segment)
                 agency = found_agency
                 state = state or normalize_state(hint)
@@ -567,6 +579,9 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             c, s = _address(line)
             if c:
                 city, state = c, s
+    if not agency and unit_on_title_line:
+        agency, hint = normalize_agency(unit_on_title_line)
+        state = state or normalize_state(hint)
     if not agency and re.search(r"\bsheriff\b", title, re.I):
         # "Sheriff, Calhoun County": the county names the sheriff's office.
         for line in lines[start:]:
@@ -581,8 +596,10 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
     elif agency and _DEPARTMENT_OF.match(agency):
         for line in lines[start:]:
             for segment in _segments(line):
-                if _UNIVERSITY.search(segment) and segment != agency:
-                    agency = f"{segment} {agency}"
+                if (_UNIVERSITY.search(segment) or _AGENCY_LEAD.match(segment)) and (
+                    segment != agency
+                ):
+                    agency = f"{segment} {agency}"  # "City of Tacoma Office of Behavioral Health"
                     break
     phone = ""
     for line in lines[start:] or lines:
@@ -630,7 +647,8 @@ def _campus_agency(agency: str, title: str) -> str:
 
 def _city_from_agency(agency: str) -> str:
     match = re.match(
-        r"^(?:city of |town of |village of )?(?P<place>[A-Z][\w.' -]+?)\s+(?:Regional\s+)?"
+        r"^(?:(?i:city|town|village) of |Metro(?:politan)? )?(?P<place>[A-Z][\w.' -]+?)\s+"
+        r"(?:Regional\s+|Division of\s+)?"
         r"(?:Police|Public Safety|Fire|Department|Sheriff|Emergency Communications?|"
         r"Communications? District|911)",
         agency,
@@ -640,7 +658,12 @@ def _city_from_agency(agency: str) -> str:
     ):
         return match.group("place")
     match = re.match(r"^(?:City|Town|Village) of (?P<place>[A-Z][\w.' -]+)$", agency)
-    return match.group("place") if match else ""
+    if not match:
+        return ""
+    # "City of Tacoma Office of Behavioral Health" -> "Tacoma"
+    return re.split(
+        r"\s+(?:Office|Department|Division|Bureau|Program|Police|Fire)\b", match["place"]
+    )[0]
 
 
 def _body_title_agency(body: str) -> tuple[str, str]:

@@ -305,3 +305,32 @@ def test_a_sheriff_signing_with_the_county_names_the_sheriffs_office(rules, site
     found = requester(rules, sites, body, from_addr="Amos Reddick <ar@tallowso.example.gov>")
     assert (found.title, found.agency) == ("Sheriff", "Tallow County Sheriff's Office")
     assert found.agency_type == "sheriff"
+
+
+def test_a_unit_on_the_title_line_gives_way_to_the_agency_below(rules, sites):
+    body = (
+        "We want help with a co-responder pilot.\n\nRegards,\n\nMarcus Bell, LCSW\n"
+        "Director, Crisis Services\nNorthwoods Behavioral Health\nRhinelander, Wisconsin 54501\n"
+    )
+    found = requester(rules, sites, body)
+    assert (found.title, found.agency) == ("Director", "Northwoods Behavioral Health")
+    assert (found.city, found.state) == ("Rhinelander", "WI")
+
+
+def test_an_office_of_a_city_is_named_with_its_city(rules, sites):
+    body = (
+        "We want help with a co-responder pilot.\n\nBest,\nKelsey Tran\n"
+        "Program Manager | Office of Behavioral Health | City of Tacoma\n253-555-0123\n"
+    )
+    found = requester(rules, sites, body)
+    assert found.agency == "City of Tacoma Office of Behavioral Health"
+    assert (found.agency_type, found.city, found.state) == ("government", "Tacoma", "WA")
+
+
+def test_911_centres_villages_and_divisions_of_police():
+    assert normalize_agency("Columbus Division of Police")[0] == "Columbus Division of Police"
+    from classify.extract import _city_from_agency, _is_agency, _is_title
+
+    assert _is_title("911 Operations Supervisor") and _is_agency("Pima County 911")
+    assert _city_from_agency("Village of Pine Ridge Police Department") == "Pine Ridge"
+    assert _city_from_agency("Metro Nashville Police Department") == "Nashville"
