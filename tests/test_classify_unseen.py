@@ -11,6 +11,8 @@ import email.policy
 import email.utils
 from email.message import EmailMessage
 
+import pytest
+
 import classify
 from ingest import parse_email
 from tests.classifying import run
@@ -242,3 +244,63 @@ def test_a_site_named_in_the_possessive_is_a_contacted_site(rules, sites):
     )
     analysis = run(rules, sites, body, subject="Follow-up teams")
     assert analysis.contacted_sites == ("lapd",)
+
+
+PARAPHRASES = [
+    (
+        "We are thinking about naming a handful of officers as the department's mental health "
+        "contacts, the people providers and families can call. How have others set that up?",
+        ("mh_liaison",),
+        (),
+    ),
+    (
+        "Our county wants a team of crisis counselors who can respond to people in crisis "
+        "without a police officer. Can we schedule a phone conversation with a site?",
+        ("mobile_crisis",),
+        ("call",),
+    ),
+    (
+        "I run our emergency communications center. Our telecommunicators want better guidance "
+        "on routing behavioral health calls to the crisis line. Please send anything you have.",
+        ("dispatch",),
+        ("email",),
+    ),
+    (
+        "We want our deputies to learn how to talk someone down when they are in a mental "
+        "health crisis. We'd love to send two sergeants to watch a class at one of your sites.",
+        ("cit",),
+        ("site_visit",),
+    ),
+    (
+        "After our officers handle a crisis call, nobody checks on the person later. We'd like "
+        "a case worker to follow up with people in the days after.",
+        ("follow_up",),
+        (),
+    ),
+    (
+        "We want to launch a program where a clinician from the local mental health center "
+        "responds alongside our officers on crisis calls.",
+        ("co_responder",),
+        (),
+    ),
+    (
+        "We don't need help with dispatch; our 911 center is in good shape. What we need is "
+        "crisis intervention training for our patrol officers. A quick call would help.",
+        ("cit",),
+        ("call",),
+    ),
+    (
+        "Every one of our officers has been through the 40-hour CIT course already. What we "
+        "want now is a counselor who rides with patrol on the evening shift.",
+        ("co_responder",),
+        (),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "needs", "ta_types"), PARAPHRASES)
+def test_needs_and_help_asked_for_in_the_senders_own_words(rules, sites, text, needs, ta_types):
+    analysis = run(rules, sites, text + "\n" + SIGNED)
+    assert analysis.kind.kind == "request"
+    assert analysis.specializations == needs
+    assert analysis.ta_types == ta_types
