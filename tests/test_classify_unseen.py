@@ -304,3 +304,22 @@ def test_needs_and_help_asked_for_in_the_senders_own_words(rules, sites, text, n
     assert analysis.kind.kind == "request"
     assert analysis.specializations == needs
     assert analysis.ta_types == ta_types
+
+
+HELP_ASKED_FOR = [
+    ("Could someone give me a ring next week?", ("call",)),
+    ("Any materials you could forward would be appreciated.", ("email",)),
+    ("Would one of the sites be willing to host us for a day?", ("site_visit",)),
+    ("I'm happy to jump on Zoom whenever works.", ("call",)),
+    ("Ideally a couple of us could travel to see a program up close.", ("site_visit",)),
+    ("Could you share written policies or SOPs we could adapt?", ("email",)),
+    ("A conversation first, then maybe an in person trip.", ("call", "site_visit")),
+    ("Where do we start?", ()),
+]
+
+
+@pytest.mark.parametrize(("ask", "ta_types"), HELP_ASKED_FOR)
+def test_the_kind_of_help_asked_for_in_other_words(rules, sites, ask, ta_types):
+    analysis = run(rules, sites, f"We want CIT for our officers. {ask}\n{SIGNED}")
+    assert analysis.specializations == ("cit",)
+    assert set(analysis.ta_types) == set(ta_types)
