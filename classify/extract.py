@@ -228,6 +228,21 @@ _INTRO = re.compile(
     r"Sheriff's Office|Sheriff's Department|Sheriff's Office|Department of [A-Z][\w ]+|"
     r"[A-Z][\w]* (?:Center|Centre|Network|Services|Agency|College|University)|PD|SO))\b"
 )
+# An agency named in the writer's own words: "I supervise the unit at the Stockton Police
+# Department", "I work for the Brazos County Sheriff's Office", "Here at Boise State ...".
+_OWN_AGENCY = re.compile(
+    r"(?:\b(?:at|for|with|from|of|join(?:ed)?|here at|serve)\s+(?:the\s+)?|\()"
+    r"(?P<agency>(?:[A-Z][\w.'&-]*\s+){1,7}?(?:Police Department|Police Service|"
+    r"Sheriff's Office|Sheriff's Department|Department of Public Safety|Public Safety Department|"
+    r"Mental Health Center|Behavioral Health(?: Center| Services| Network| Authority)?|"
+    r"Crisis Center|Health Department|Communications Center|Emergency Communications|"
+    r"Police|PD|SO))\b"
+)
+_OWN_VOICE = re.compile(r"\b(?:I|I'm|my|we|our|us)\b")
+_OWN_TITLE = re.compile(
+    r"\b(?:I'm|I am|[Aa]s)\s+(?:a|an|the)\s+(?:new\s+|current\s+|acting\s+|interim\s+)?"
+    r"(?P<title>[\w/-]+(?:\s+[\w/-]+){0,4}?)(?:\s+(?:with|at|for|of|in|here|on)\b|\s*[.,;])"
+)
 _AGENCY_IN_TEXT = re.compile(
     r"\b(?:the\s+)?(?P<agency>(?:[A-Z][\w.'&-]*\s+){1,6}(?:Police Department|Police Service|"
     r"Sheriff's Office|Sheriff's Department|Sheriff's Office|Public Safety Department|"
@@ -677,6 +692,38 @@ def _body_title_agency(body: str) -> tuple[str, str]:
     return title, normalize_agency(match.group("agency"))[0]
 
 
+def _state_near_city(city: str, body: str) -> str:
+    """'... in Harlan, Kentucky ...' -> 'KY' for the city already found."""
+    pattern = rf"\b{re.escape(city)},?\s+(?P<state>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?|[A-Z]{{2}})\b"
+    for match in re.finditer(pattern, body[:5000]):
+        state = normalize_state(match.group("state"))
+        if state:
+            return state
+    return ""
+
+
+def _own_agency(body: str) -> str:
+    """The agency a writer names as their own in the opening sentences, or ''."""
+    for sentence in _SENTENCE_SPLIT.split(body[:1500])[:6]:
+        if not _OWN_VOICE.search(sentence):
+            continue
+        match = _OWN_AGENCY.search(sentence)
+        if match:
+            return normalize_agency(match.group("agency"))[0]
+    return ""
+
+
+def _own_title(body: str) -> str:
+    """'as the jail mental health coordinator', "I'm the new chief in Harlan" -> the title."""
+    match = _OWN_TITLE.search(body[:1500])
+    if not match:
+        return ""
+    words = match.group("title").split()
+    if not any(w.lower() in _TITLE_WORDS for w in words):
+        return ""
+    return " ".join(w if w.isupper() or w[:1].isdigit() else w.capitalize() for w in words)
+
+
 def _body_state(body: str, agency: str) -> str:
     """'... Police Department in Delaware' -> 'DE'."""
     for match in _AGENCY_IN_TEXT.finditer(body[:3000]):
@@ -783,8 +830,8 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
     name = choose_name(facts.name, header_name)
     title, agency = facts.title, facts.agency
     body_title, body_agency = _body_title_agency(body)
-    title = title or body_title
-    agency = agency or body_agency
+    title = title or body_title or _own_title(body)
+    agency = agency or body_agency or _own_agency(body)
     city, state, phone = facts.city, facts.state, facts.phone
 
     # Earlier messages from the same person, quoted below, often carry the full signature.
@@ -816,6 +863,8 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
         city = _city_from_agency(agency)
     if not state:
         state = _body_state(body, agency)
+    if city and not state:
+        state = _state_near_city(city, body)
     if city and not state:
         state = _state_by_phone(city, phone) or state_of_city(city)
     if not state and len(phone_regions(phone)) == 1:

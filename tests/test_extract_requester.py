@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import classify
 from classify.extract import agency_type, display_name, expand_title, normalize_agency
 from classify.text import clean
@@ -334,3 +336,37 @@ def test_911_centres_villages_and_divisions_of_police():
     assert _is_title("911 Operations Supervisor") and _is_agency("Pima County 911")
     assert _city_from_agency("Village of Pine Ridge Police Department") == "Pine Ridge"
     assert _city_from_agency("Metro Nashville Police Department") == "Nashville"
+
+
+@pytest.mark.parametrize(
+    ("intro", "title", "agency", "city", "state"),
+    [
+        (
+            "I supervise the Community Response Unit at the Stockton Police Department.",
+            "",
+            "Stockton Police Department",
+            "Stockton",
+            "CA",
+        ),
+        (
+            "I work for the Brazos County Sheriff's Office as the jail mental health coordinator.",
+            "Jail Mental Health Coordinator",
+            "Brazos County Sheriff's Office",
+            "",
+            "",
+        ),
+        (
+            "I'm the new chief in Harlan, Kentucky (Harlan Police Department, 12 officers).",
+            "Chief",
+            "Harlan Police Department",
+            "Harlan",
+            "KY",
+        ),
+    ],
+)
+def test_an_agency_and_title_named_only_in_the_text(
+    rules, sites, intro, title, agency, city, state
+):
+    body = f"Hello,\n\n{intro} We want to start a co-responder team.\n\nThanks,\nDee Park\n"
+    found = requester(rules, sites, body, from_addr="Dee Park <dpark@mail.example.org>")
+    assert (found.title, found.agency, found.city, found.state) == (title, agency, city, state)
