@@ -206,12 +206,15 @@ def analyze(
     prepared = _prepare(rules, rules.engine)
     scored = rules.engine.score(email.subject, text)
     totals = _label_scores(prepared, scored)
+    names = site_names(sites, rules.engine.nlp)
+    named_sites = names.find(scored.doc) if scored.doc is not None else ()
     kind = _decide_kind(
         email,
         known_thread=known_thread,
         cue_scores=totals,
         thresholds=prepared.kind_thresholds,
         clean=cleaned,
+        site_named=bool(named_sites),
     )
     if kind.kind in NO_REQUESTER_KINDS:
         requester = empty_requester(email)
@@ -233,9 +236,9 @@ def analyze(
     specializations = _order_needs(rules, prepared, scored, totals, accepted["specialization"])
 
     contacted: tuple[str, ...] = ()
-    if kind.kind not in NO_NEEDS_KINDS and scored.doc is not None:
-        names = site_names(sites, rules.engine.nlp)
-        contacted = names.find(scored.doc, exclude=own_sites(names, requester.agency))
+    if kind.kind not in NO_NEEDS_KINDS:
+        own = own_sites(names, requester.agency)
+        contacted = tuple(site for site in named_sites if site not in own)
 
     evidence: dict[str, tuple[str, ...]] = {}
     matched = sorted(

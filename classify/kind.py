@@ -68,6 +68,10 @@ def header_kind(email: EmailLike) -> KindVerdict | None:
     return None
 
 
+# What naming a learning site adds to a notice cue already in the text.
+SITE_NAMED_NOTICE = 0.5
+
+
 def decide_kind(
     email: EmailLike,
     *,
@@ -75,6 +79,7 @@ def decide_kind(
     cue_scores: Mapping[str, float] | None = None,
     thresholds: Mapping[str, float] | None = None,
     clean: CleanText | None = None,
+    site_named: bool = False,
 ) -> KindVerdict:
     """The kind of an email: headers first, then text cues scored by the kind:* rules."""
     verdict = header_kind(email)
@@ -103,9 +108,14 @@ def decide_kind(
         )
     if known_thread:
         return KindVerdict("reply", "replies to a known request")
+    if site_named and scores.get("kind:notice", 0.0) > 0:
+        # "For your records: we met with Tucson" - a notice cue and the site it is about.
+        scores["kind:notice"] += SITE_NAMED_NOTICE
     if over("notice") and scores.get("kind:notice", 0.0) >= scores.get("kind:reply", 0.0):
+        named = " and names a learning site" if site_named else ""
         return KindVerdict(
-            "notice", f"tells the program about direct contact ({scores['kind:notice']:.1f})"
+            "notice",
+            f"tells the program about direct contact{named} ({scores['kind:notice']:.1f})",
         )
     quoted_program = clean is not None and any(
         "learning site" in (q.from_name + " " + q.text[:2000]).lower() for q in clean.quoted

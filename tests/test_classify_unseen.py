@@ -323,3 +323,54 @@ def test_the_kind_of_help_asked_for_in_other_words(rules, sites, ask, ta_types):
     analysis = run(rules, sites, f"We want CIT for our officers. {ask}\n{SIGNED}")
     assert analysis.specializations == ("cit",)
     assert set(analysis.ta_types) == set(ta_types)
+
+
+KINDS_IN_OTHER_WORDS = [
+    (
+        "Just an FYI for your tracking: our captain talked with Tucson's mental health support "
+        "team last week. Nothing needed from you.",
+        "notice",
+    ),
+    (
+        "We wanted the program to know that Arlington PD hosted two of our officers for a "
+        "ride-along on Tuesday. It was a great experience.",
+        "notice",
+    ),
+    (
+        "Congratulations! You have been selected to receive a $500 gift card. Click the link "
+        "below to claim your reward.",
+        "other",
+    ),
+    (
+        "Join us for the 2026 National Crisis Response Conference in Denver! Early-bird "
+        "registration closes March 1.",
+        "other",
+    ),
+    (
+        "Our call-takers can screen calls and hand the right ones directly to the crisis line; "
+        "we want help setting that up with a visit to Tucson.",
+        "request",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), KINDS_IN_OTHER_WORDS)
+def test_kinds_in_other_words(rules, sites, text, kind):
+    assert run(rules, sites, text + "\n" + SIGNED).kind.kind == kind
+
+
+def test_a_notice_cue_counts_more_when_the_email_names_a_site():
+    from classify.kind import decide_kind
+    from ingest import parse_email as parse
+    from tests.mail import make_email
+
+    email = parse(make_email("For your records."))
+    scores = {"kind:notice": 1.0}
+    limits = {"kind:notice": 1.5}
+    assert decide_kind(email, known_thread=False, cue_scores=scores, thresholds=limits).kind == (
+        "request"
+    )
+    verdict = decide_kind(
+        email, known_thread=False, cue_scores=scores, thresholds=limits, site_named=True
+    )
+    assert verdict.kind == "notice" and "names a learning site" in verdict.reason
