@@ -347,6 +347,20 @@ KINDS_IN_OTHER_WORDS = [
         "other",
     ),
     (
+        "I'm currently on parental leave and checking email only occasionally. I will respond "
+        "as soon as I can after my return on March 3.",
+        "auto_reply",
+    ),
+    (
+        "This mailbox is not monitored. Your message has been received and will be forwarded.",
+        "auto_reply",
+    ),
+    (
+        "I will be out of the office next week, but before I go: could one of the sites help "
+        "us start a co-responder program?",
+        "request",
+    ),
+    (
         "Our call-takers can screen calls and hand the right ones directly to the crisis line; "
         "we want help setting that up with a visit to Tucson.",
         "request",
