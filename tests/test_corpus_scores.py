@@ -34,19 +34,19 @@ TARGETS = {
     "requester_agency_type": 0.90,
 }
 HELDOUT_FLOORS = {
-    "kind_accuracy": 0.90,
+    "kind_accuracy": 0.93,
     "specialization_macro_f1": 0.85,
     "primary_accuracy": 0.80,
     "topics_micro_f1": 0.84,
-    "ta_types_micro_f1": 0.80,
+    "ta_types_micro_f1": 0.82,
     "requester_email": 1.00,
     "requester_name": 1.00,
-    "requester_agency": 0.83,
+    "requester_agency": 0.87,
     "requester_state": 1.00,
     "requester_phone": 1.00,
     "requester_title": 0.95,
     "requester_city": 0.95,
-    "requester_agency_type": 0.87,
+    "requester_agency_type": 0.91,
 }
 
 
