@@ -298,6 +298,29 @@ PARAPHRASES = [
 ]
 
 
+# Another agency's program, or one stretched thin, is context, not the need.
+PARAPHRASES += [
+    (
+        "We heard Houston has a great co-responder program. What we need is help with "
+        "dispatch: our call takers need crisis triage questions.",
+        ("dispatch",),
+        (),
+    ),
+    (
+        "Our county's mobile crisis team is stretched thin, so we want our officers trained "
+        "in CIT.",
+        ("cit",),
+        (),
+    ),
+    (
+        "We looked at co-responder models but we'd rather hire a clinician who works inside "
+        "the department and consults on cases.",
+        ("embedded_clinician",),
+        (),
+    ),
+]
+
+
 @pytest.mark.parametrize(("text", "needs", "ta_types"), PARAPHRASES)
 def test_needs_and_help_asked_for_in_the_senders_own_words(rules, sites, text, needs, ta_types):
     analysis = run(rules, sites, text + "\n" + SIGNED)
