@@ -11,6 +11,7 @@ from functools import lru_cache
 import phonenumbers
 
 from classify.area_codes import phone_regions
+from classify.entities import own_agency
 from classify.text import CleanText, QuotedMessage, quoted_signature
 from classify.types import EmailLike, Requester
 
@@ -228,17 +229,6 @@ _INTRO = re.compile(
     r"Sheriff's Office|Sheriff's Department|Sheriff's Office|Department of [A-Z][\w ]+|"
     r"[A-Z][\w]* (?:Center|Centre|Network|Services|Agency|College|University)|PD|SO))\b"
 )
-# An agency named in the writer's own words: "I supervise the unit at the Stockton Police
-# Department", "I work for the Brazos County Sheriff's Office", "Here at Boise State ...".
-_OWN_AGENCY = re.compile(
-    r"(?:\b(?:at|for|with|from|of|join(?:ed)?|here at|serve)\s+(?:the\s+)?|\()"
-    r"(?P<agency>(?:[A-Z][\w.'&-]*\s+){1,7}?(?:Police Department|Police Service|"
-    r"Sheriff's Office|Sheriff's Department|Department of Public Safety|Public Safety Department|"
-    r"Mental Health Center|Behavioral Health(?: Center| Services| Network| Authority)?|"
-    r"Crisis Center|Health Department|Communications Center|Emergency Communications|"
-    r"Police|PD|SO))\b"
-)
-_OWN_VOICE = re.compile(r"\b(?:I|I'm|my|we|our|us)\b")
 _OWN_TITLE = re.compile(
     r"\b(?:I'm|I am|[Aa]s)\s+(?:a|an|the)\s+(?:new\s+|current\s+|acting\s+|interim\s+)?"
     r"(?P<title>[\w/-]+(?:\s+[\w/-]+){0,4}?)(?:\s+(?:with|at|for|of|in|here|on)\b|\s*[.,;])"
@@ -702,17 +692,6 @@ def _state_near_city(city: str, body: str) -> str:
     return ""
 
 
-def _own_agency(body: str) -> str:
-    """The agency a writer names as their own in the opening sentences, or ''."""
-    for sentence in _SENTENCE_SPLIT.split(body[:1500])[:6]:
-        if not _OWN_VOICE.search(sentence):
-            continue
-        match = _OWN_AGENCY.search(sentence)
-        if match:
-            return normalize_agency(match.group("agency"))[0]
-    return ""
-
-
 def _own_title(body: str) -> str:
     """'as the jail mental health coordinator', "I'm the new chief in Harlan" -> the title."""
     match = _OWN_TITLE.search(body[:1500])
@@ -831,7 +810,7 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
     title, agency = facts.title, facts.agency
     body_title, body_agency = _body_title_agency(body)
     title = title or body_title or _own_title(body)
-    agency = agency or body_agency or _own_agency(body)
+    agency = agency or body_agency or normalize_agency(own_agency(body))[0]
     city, state, phone = facts.city, facts.state, facts.phone
 
     # Earlier messages from the same person, quoted below, often carry the full signature.

@@ -370,3 +370,16 @@ def test_an_agency_and_title_named_only_in_the_text(
     body = f"Hello,\n\n{intro} We want to start a co-responder team.\n\nThanks,\nDee Park\n"
     found = requester(rules, sites, body, from_addr="Dee Park <dpark@mail.example.org>")
     assert (found.title, found.agency, found.city, found.state) == (title, agency, city, state)
+
+
+def test_the_entity_ruler_finds_the_writers_own_agency_not_anothers():
+    from classify.entities import own_agency
+
+    assert own_agency("Hello. I work for the Brazos County Sheriff's Office.") == (
+        "Brazos County Sheriff's Office"
+    )
+    assert own_agency("Here at Northwoods Behavioral Health we run a crisis line.") == (
+        "Northwoods Behavioral Health"
+    )
+    # Named, but not as the writer's own: no first person in that sentence.
+    assert own_agency("The Tucson Police Department runs a great program.") == ""
