@@ -34,6 +34,25 @@ _PATTERNS = [
     [_NAME, {"LOWER": {"IN": ["communications", "dispatch"]}}, {"LOWER": {"IN": ["center"]}}],
 ]
 _FIRST_PERSON = {"i", "i'm", "my", "we", "we're", "our", "us"}
+# "we spoke with their sergeant at the Tucson Police Department" names someone else's agency.
+_ABOUT_OTHERS = {
+    "spoke",
+    "met",
+    "talked",
+    "visited",
+    "contacted",
+    "called",
+    "emailed",
+    "heard",
+    "reached",
+    "toured",
+    "shadowed",
+    "their",
+    "they",
+    "hosted",
+    "unlike",
+    "like",
+}
 _LEADING = {"the", "i", "we", "our", "my", "at", "here"}
 _lock = threading.Lock()
 
@@ -58,7 +77,8 @@ def own_agency(text: str) -> str:
         sentence_end = entity.end
         while sentence_end < len(doc) and doc[sentence_end].text not in {".", "!", "?", "\n\n"}:
             sentence_end += 1
-        if any(token.lower_ in _FIRST_PERSON for token in doc[sentence_start:sentence_end]):
+        words_of_sentence = {token.lower_ for token in doc[sentence_start:sentence_end]}
+        if words_of_sentence & _FIRST_PERSON and not words_of_sentence & _ABOUT_OTHERS:
             words = [token.text_with_ws for token in entity]
             while words and words[0].strip().lower() in _LEADING:
                 words.pop(0)  # "The Brazos County ...", a capitalised "We" or "At"

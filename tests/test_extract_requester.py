@@ -383,3 +383,4 @@ def test_the_entity_ruler_finds_the_writers_own_agency_not_anothers():
     )
     # Named, but not as the writer's own: no first person in that sentence.
     assert own_agency("The Tucson Police Department runs a great program.") == ""
+    assert own_agency("We spoke with their sergeant at the Tucson Police Department.") == ""
