@@ -411,3 +411,25 @@ def test_a_notice_cue_counts_more_when_the_email_names_a_site():
         email, known_thread=False, cue_scores=scores, thresholds=limits, site_named=True
     )
     assert verdict.kind == "notice" and "names a learning site" in verdict.reason
+
+
+TOPICS_IN_OTHER_WORDS = [
+    ("we have no money for overtime to backfill shifts. How did others pay for it?", "funding"),
+    (
+        "we need to know what the hospital can legally tell us about people we bring in.",
+        "info_sharing",
+    ),
+    ("many of our crisis calls involve people who are high or drunk.", "substance_use"),
+    ("so fewer people with mental illness end up booked into our jail.", "jail_diversion"),
+    ("our nearest psychiatric hospital is three hours away.", "rural"),
+    ("we police a university with 30,000 students.", "campus"),
+    ("we need to show the city council it reduces use-of-force incidents.", "data"),
+    ("many people in crisis we meet are sleeping in doorways downtown.", "homelessness"),
+]
+
+
+@pytest.mark.parametrize(("context", "topic"), TOPICS_IN_OTHER_WORDS)
+def test_topics_in_other_words(rules, sites, context, topic):
+    analysis = run(rules, sites, f"We want CIT for our officers, and {context}\n{SIGNED}")
+    assert analysis.specializations == ("cit",)
+    assert analysis.topics == (topic,)
