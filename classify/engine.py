@@ -490,12 +490,26 @@ def _background_of(doc: Doc, start: int, end: int, cues: list[tuple[int, int]]) 
         elif cue_start >= end:
             between = range(end, cue_start)
         else:
-            return doc[cue_start:cue_end].text  # the cue is part of the hit
+            # The cue is part of the hit ("our CIT officers"): background unless the clause
+            # asks for it before ("we want more CIT-trained officers").
+            if not _asked_before(doc, min(cue_start, start)):
+                return doc[cue_start:cue_end].text
+            continue
         if len(between) > BACKGROUND_REACH:
             continue
         if not any(_is_boundary(doc[i]) or doc[i].lower_ in _NEED_WORDS for i in between):
             return doc[cue_start:cue_end].text
     return ""
+
+
+def _asked_before(doc: Doc, position: int) -> bool:
+    """A need word earlier in the same clause, at most BACKGROUND_REACH tokens back."""
+    for i in range(position - 1, max(position - BACKGROUND_REACH, 0) - 1, -1):
+        if _is_boundary(doc[i]):
+            return False
+        if doc[i].lower_ in _NEED_WORDS:
+            return True
+    return False
 
 
 def _negated_by(doc: Doc, start: int, cues: list[tuple[int, int]], window: int) -> str:

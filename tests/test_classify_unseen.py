@@ -321,6 +321,24 @@ PARAPHRASES += [
 ]
 
 
+# CIT named as what someone already is ("a CIT officer responded") is not a CIT request.
+PARAPHRASES += [
+    (
+        "Last month a CIT officer responded to a man in crisis and it took four hours at the "
+        "ER. We want a clinician to ride with officers so this stops.",
+        ("co_responder",),
+        (),
+    ),
+    (
+        "Our CIT coordinator asked me to reach out. Our dispatchers need better screening "
+        "questions for mental health calls.",
+        ("dispatch",),
+        (),
+    ),
+    ("We want more CIT-trained officers on the night shift.", ("cit",), ()),
+]
+
+
 @pytest.mark.parametrize(("text", "needs", "ta_types"), PARAPHRASES)
 def test_needs_and_help_asked_for_in_the_senders_own_words(rules, sites, text, needs, ta_types):
     analysis = run(rules, sites, text + "\n" + SIGNED)

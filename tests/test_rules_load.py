@@ -280,7 +280,7 @@ def test_spelled_out_and_matcher_patterns_match_the_same_words():
 BACKGROUND_RULES = b"""
 [negation]
 cues = []
-background = ["already", "been through"]
+background = ["already", "been through", "CIT officer"]
 background_labels = ["cit", "co_responder", "not_a_label"]
 
 [[rule]]
@@ -325,6 +325,9 @@ def test_background_cues_set_aside_what_the_agency_already_has():
     # Another clause, or a need word between, and the hit counts again.
     assert "co-responder" in _hits(rules, "Q", "We already have CIT. We want a co-responder team.")
     assert "co-responder" in _hits(rules, "Q", "We already run CIT and want co-responder help.")
+    # A cue inside the hit: background unless the clause asked for it first.
+    assert "cit" not in _hits(rules, "Q", "A CIT officer went to the call.")
+    assert "cit" in _hits(rules, "Q", "We want a CIT officer on every shift.")
     # Labels not listed, and rules with negations = [], are left alone.
     assert "data" in _hits(rules, "Q", "We already collect data.")
     assert "cit-no-cues" in _hits(rules, "Q", "We already teach a crisis course.")
