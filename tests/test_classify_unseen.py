@@ -336,6 +336,13 @@ PARAPHRASES += [
         (),
     ),
     ("We want more CIT-trained officers on the night shift.", ("cit",), ()),
+    ("We'd like officers and counselors to go to crisis calls as a team.", ("co_responder",), ()),
+    (
+        "We are creating a civilian behavioral health specialist position inside the police "
+        "department.",
+        ("embedded_clinician",),
+        (),
+    ),
 ]
 
 
