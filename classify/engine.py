@@ -223,8 +223,8 @@ _DEFAULT_CUES, _BACKGROUND_CUES = -1, -2
 # Background cues reach this many tokens either way within a clause: a run-on sentence
 # without punctuation is still several clauses.
 BACKGROUND_REACH = 20
-# Words that start a request again after background ("we have CIT and now we want ...").
 NO_BACKGROUND = Background()
+# Words that start a request again after background ("we have CIT and now we want ...").
 _NEED_WORDS = {"want", "wants", "need", "needs", "looking", "like", "hoping", "interested", "help"}
 
 
@@ -250,12 +250,12 @@ class Engine:
         self._cue_parts: dict[int, tuple[int, bool]] = {}
         self._by_index: dict[int, Rule] = {}
         self.has_negations = False
-        self.background = Background()
+        self.background = NO_BACKGROUND
         self._source: tuple[list[Rule], tuple[str, ...], int, Background] = (
             [],
             (),
             window,
-            Background(),
+            NO_BACKGROUND,
         )
         self.renewals = 0
 
