@@ -157,7 +157,7 @@ _AGENCY_HEADS = re.compile(
     r"commission|authority|hospital|clinic|sheriff'?s? (?:office|department)|university|college|"
     r"institute|alliance|coalition|council|board|district attorney|system|partnership|"
     r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative|court|"
-    r"(?:communications?|911) district|county 911|city 911|regional 911|metro 911)\s*$",
+    r"(?:communications?|911) district|county 911|city 911|regional 911|metro 911|e-?911)\s*$",
     re.IGNORECASE,
 )
 _AGENCY_LEAD = re.compile(
@@ -215,6 +215,11 @@ _RANK_PREFIX = re.compile(
     r"undersheriff|insp|inspector|supt|col|colonel|cst|constable|trooper|tpr)\.?\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
+_RANK_SURNAME = re.compile(
+    r"^(?P<rank>sgt|sergeant|lt|lieutenant|capt|captain|cmdr|commander|chief|det|detective|"
+    r"ofc|officer|cpl|corporal|deputy|sheriff|undersheriff|trooper)\.?\s+(?P<surname>[A-Z][a-z'\-]+)$",
+    re.IGNORECASE,
+)
 _HONORIFIC = re.compile(r"^(?:dr|mr|mrs|ms|mx|prof|rev|hon)\.?\s+", re.IGNORECASE)
 _STATE_PAREN = re.compile(r"\s*\((?P<state>[A-Za-z .]{2,20})\)\s*")
 _ZIP = r"(?:\d{5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d)"
@@ -254,7 +259,7 @@ _STRONG_AGENCY = re.compile(
 _COUNTY = re.compile(r"^(?:[A-Z][\w.'-]*\s+){1,3}(?:County|Parish)$")
 _DISTRICT_AGENCY = re.compile(r"\b(?:communications?|911) district$", re.IGNORECASE)
 _PARTS_SPLIT = re.compile(r"\s+[|~•·]\s+|\s*\|\s*|\s+[-–—]\s+|\s{3,}")
-_SEGMENT_SPLIT = re.compile(r"\s+[|•·/–—]\s+|\s*\|\s*|\s+-\s+|\s{3,}|,\s+(?=[A-Z])")
+_SEGMENT_SPLIT = re.compile(r"\s+[|•·/–—]\s+|\s*\|\s*|\s+-\s+|\s{3,}|,\s+(?=[A-Z(+\d])")
 _POLICE_OR_SHERIFF = re.compile(r"police department|sheriff'?s", re.I)
 _DEPARTMENT_OF_NAME = re.compile(r"^(?:department|office) of [A-Z]", re.I)
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
@@ -267,6 +272,12 @@ _STREET_PART = re.compile(r"^(?:.*\d.*?,\s*)")
 _UNIVERSITY = re.compile(r"universit|college", re.I)
 _UNIT_OF = re.compile(r"^(?:department|office|division) of\b", re.I)
 _DEPARTMENT_OF = re.compile(r"^(?:department|office) of\b", re.I)
+_PLACE_NAME = re.compile(r"^[A-Z][A-Za-z.'\-]+(?:\s[A-Z][A-Za-z.'\-]+){0,3}$")
+# "here in Savannah", "at Chatham County E-911 in Savannah": a place the writer is in.
+_PLACE_IN_TEXT = re.compile(
+    r"\b(?:in|of|outside|near)\s+(?P<place>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})\b"
+)
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|we|we're|our|my|us|here)\b")
 _PARAGRAPH_SPLIT = re.compile(r"\n\s*\n")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _WORDS = re.compile(r"[A-Za-z']+")
@@ -484,6 +495,11 @@ def _state_by_phone(city: str, phone: str) -> str:
     return ""
 
 
+def _place_name(segment: str) -> bool:
+    """'Troy' or 'Baton Rouge': a bare place name, not a title or an agency."""
+    return bool(_PLACE_NAME.match(segment)) and not _is_title(segment) and not _is_agency(segment)
+
+
 def _address(segment: str) -> tuple[str, str]:
     match = _ADDRESS.search(segment.strip())
     if not match:
@@ -550,6 +566,10 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             break
         if found and not name:
             continue  # a first name alone ("Maren") above the full signature
+        surname = _RANK_SURNAME.match(line.strip())
+        if surname and surname.group("surname").lower() not in _TITLE_WORDS | _ORG_WORDS:
+            rank, start = surname.group("rank"), i + 1  # "Chief Kimble": the header has the name
+            break
     title = expand_title(rank) if rank else ""
     agency = city = state = ""
     institution = ""
@@ -557,6 +577,7 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
     for line in lines[start:]:
         segments = _segments(line)
         title_line = False
+        previous = ""
         for segment in segments:
             if (
                 not title
@@ -580,6 +601,9 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
                 c, s = _address(segment)
                 if c:
                     city, state = c, s
+                elif previous and normalize_state(segment) and _place_name(previous):
+                    city, state = previous, normalize_state(segment)  # "Troy, Alabama, (334) ..."
+            previous = segment
         if not city:
             c, s = _address(line)
             if c:
@@ -690,6 +714,23 @@ def _state_near_city(city: str, body: str) -> str:
         if state:
             return state
     return ""
+
+
+def _body_city(body: str, regions: Sequence[str]) -> tuple[str, str]:
+    """(city, state) of a place the writer says they are in, when the gazetteer knows it there."""
+    geo = _geo()
+    if geo is None or not regions:
+        return "", ""
+    for sentence in _SENTENCE_SPLIT.split(body[:3000]):
+        if not _FIRST_PERSON.search(sentence):
+            continue
+        for match in _PLACE_IN_TEXT.finditer(sentence):
+            place_name = match.group("place")
+            for region in regions:
+                place = geo.default_gazetteer().locate(place_name, region)  # type: ignore[attr-defined]
+                if place is not None and place.precision == "city":
+                    return place_name, region
+    return "", ""
 
 
 def _own_title(body: str) -> str:
@@ -846,6 +887,9 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
         state = _state_near_city(city, body)
     if city and not state:
         state = _state_by_phone(city, phone) or state_of_city(city)
+    if not city:
+        city, found_state = _body_city(body, [state] if state else phone_regions(phone))
+        state = state or found_state
     if not state and len(phone_regions(phone)) == 1:
         state = phone_regions(phone)[0]  # an agency's desk phone is in its own state
     if not phone and original is None:

@@ -72,6 +72,19 @@ class Requester:
     email: str = ""
     phone: str = ""  # E.164, e.g. "+12175550143"
 
+    def completed_from(self, known: Requester) -> Requester:
+        """This requester with blanks filled from what an earlier email of theirs said.
+
+        Only for the same address: a reply ("Still want that call. -RD") rarely repeats the
+        signature, but it is the same person at the same agency.
+        """
+        if not self.email or self.email.lower() != known.email.lower():
+            return self
+        filled = {key: value or getattr(known, key) for key, value in self.as_dict().items()}
+        if not self.city and self.state and known.state != self.state:
+            filled["city"] = ""  # a city of another state would contradict what this email says
+        return Requester(**filled)
+
     def as_dict(self) -> dict[str, str]:
         return {
             "name": self.name,

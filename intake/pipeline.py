@@ -8,7 +8,7 @@ import logging
 import re
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -260,6 +260,10 @@ class Pipeline:
         analysis = classify.analyze(  # stages 3 and 5
             parsed, self.classifiers.rules, self.classifiers.sites, known_thread=thread is not None
         )
+        if thread is not None:
+            analysis = replace(
+                analysis, requester=analysis.requester.completed_from(known_requester(thread))
+            )
         message.kind = analysis.kind.kind
         message.kind_reason = analysis.kind.reason[:2000]
         classification = record_classification(session, message, analysis)
@@ -503,6 +507,20 @@ def apply_analysis(request: Request, analysis: classify.Analysis, *, fallback_em
     request.topics = list(analysis.topics)
     request.ta_types = list(analysis.ta_types)
     request.contacted_sites = sorted({*(request.contacted_sites or []), *analysis.contacted_sites})
+
+
+def known_requester(request: Request) -> classify.Requester:
+    """The requester a stored request already names."""
+    return classify.Requester(
+        name=request.requester_name or "",
+        title=request.requester_title or "",
+        agency=request.requester_agency or "",
+        agency_type=request.requester_agency_type or "",
+        city=request.requester_city or "",
+        state=request.requester_state or "",
+        email=request.requester_email or "",
+        phone=request.requester_phone or "",
+    )
 
 
 def request_snapshot(request: Request) -> dict[str, object]:

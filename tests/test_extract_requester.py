@@ -384,3 +384,77 @@ def test_the_entity_ruler_finds_the_writers_own_agency_not_anothers():
     # Named, but not as the writer's own: no first person in that sentence.
     assert own_agency("The Tucson Police Department runs a great program.") == ""
     assert own_agency("We spoke with their sergeant at the Tucson Police Department.") == ""
+
+
+def test_one_line_signature_with_phone_after_the_agency_and_a_spelled_out_state(rules, sites):
+    body = """We would like a call about CIT for our deputies.
+
+Wendy Okafor, Chief Deputy, Lamar County Sheriff's Office, Vernon, Alabama, (205) 555-0161
+"""
+    found = requester(rules, sites, body, from_addr="Wendy Okafor <wokafor@lamarso.example.gov>")
+    assert found.title == "Chief Deputy"
+    assert found.agency == "Lamar County Sheriff's Office"
+    assert (found.city, found.state) == ("Vernon", "AL")
+
+    body = "Any CIT curriculum you can email?\n\nCapt. Ron Ickes, Enid PD, 580-555-0177\n"
+    found = requester(rules, sites, body, from_addr="Ron Ickes <rickes@enid.example.gov>")
+    assert (found.title, found.agency) == ("Captain", "Enid Police Department")
+    assert (found.city, found.state) == ("Enid", "OK")
+
+
+def test_an_e911_centre_on_the_title_line_and_its_city_from_the_text(rules, sites):
+    body = """Hi,
+
+I run the floor at Liberty County E-911 here in Hinesville. Our call takers want training on
+suicidal callers.
+
+Pat Greer
+Shift Supervisor, Liberty County E-911
+912-555-0133
+"""
+    found = requester(rules, sites, body, from_addr="Pat Greer <pgreer@liberty911.example.gov>")
+    assert found.agency == "Liberty County E-911"
+    assert found.agency_type == "government"
+    assert (found.city, found.state) == ("Hinesville", "GA")
+
+
+def test_a_city_in_the_text_counts_only_where_the_writer_is(rules, sites):
+    body = """Hello,
+
+The team in Tucson has a program I admire. They told the story at a conference.
+
+Jo Vance
+Benton Police Department
+479-555-0190
+"""
+    found = requester(rules, sites, body, from_addr="Jo Vance <jvance@benton.example.gov>")
+    assert found.city == "Benton"  # from the agency, not the site named in passing
+
+
+def test_rank_and_surname_alone_is_a_sign_off_not_a_title(rules, sites):
+    body = "Still want that call about a liaison officer.\n\nChief Kimble\n580-555-0119\n"
+    found = requester(rules, sites, body, from_addr="Lamar Kimble <lkimble@hugo.example.gov>")
+    assert (found.name, found.title) == ("Lamar Kimble", "Chief")
+
+
+def test_a_reply_completes_the_requester_from_the_same_persons_request():
+    known = classify.Requester(
+        name="Remy Delacroix",
+        title="Captain",
+        agency="Lafayette Parish Sheriff's Office",
+        agency_type="sheriff",
+        city="Lafayette",
+        state="LA",
+        email="rdelacroix@lpso.example.gov",
+        phone="+13375550166",
+    )
+    reply = classify.Requester(name="RD", email="RDelacroix@lpso.example.gov", phone="")
+    completed = reply.completed_from(known)
+    assert completed.name == "RD"  # what the reply says stays
+    assert (completed.agency, completed.city, completed.phone) == (
+        known.agency, known.city, known.phone
+    )
+    stranger = classify.Requester(name="Someone", email="other@example.org")
+    assert stranger.completed_from(known) == stranger
+    moved = classify.Requester(email=known.email, state="TX")
+    assert moved.completed_from(known).city == ""  # Lafayette, LA would contradict TX

@@ -218,6 +218,12 @@ def test_a_reply_joins_its_request_and_sends_a_threaded_update(
     with session_scope(store) as session:
         request = session.scalars(select(Request)).one()
         assert [m.kind for m in request.messages] == ["request", "reply"]
+        # The reply's short sign-off names nobody's agency: it is filled from the request.
+        reply = session.scalars(
+            select(Classification).where(Classification.kind == "reply")
+        ).one()
+        assert reply.requester["agency"] == request.requester_agency != ""
+        assert reply.requester["city"] == request.requester_city != ""
         update = session.scalars(select(OutboxEmail).where(OutboxEmail.purpose == "update")).one()
         parsed = email.message_from_bytes(update.raw, policy=email.policy.default)
         assert parsed["In-Reply-To"] == request.notification_message_id
