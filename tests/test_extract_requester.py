@@ -452,7 +452,9 @@ def test_a_reply_completes_the_requester_from_the_same_persons_request():
     completed = reply.completed_from(known)
     assert completed.name == "RD"  # what the reply says stays
     assert (completed.agency, completed.city, completed.phone) == (
-        known.agency, known.city, known.phone
+        known.agency,
+        known.city,
+        known.phone,
     )
     stranger = classify.Requester(name="Someone", email="other@example.org")
     assert stranger.completed_from(known) == stranger

@@ -219,9 +219,7 @@ def test_a_reply_joins_its_request_and_sends_a_threaded_update(
         request = session.scalars(select(Request)).one()
         assert [m.kind for m in request.messages] == ["request", "reply"]
         # The reply's short sign-off names nobody's agency: it is filled from the request.
-        reply = session.scalars(
-            select(Classification).where(Classification.kind == "reply")
-        ).one()
+        reply = session.scalars(select(Classification).where(Classification.kind == "reply")).one()
         assert reply.requester["agency"] == request.requester_agency != ""
         assert reply.requester["city"] == request.requester_city != ""
         update = session.scalars(select(OutboxEmail).where(OutboxEmail.purpose == "update")).one()
