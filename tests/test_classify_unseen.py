@@ -346,6 +346,67 @@ PARAPHRASES += [
 ]
 
 
+# Needs told as who goes out with whom, what a class teaches, or what a team is not.
+PARAPHRASES += [
+    (
+        "We would like to try sending an officer out with a nurse on welfare checks.",
+        ("co_responder",),
+        (),
+    ),
+    (
+        "The plan is for a social worker to head out to scenes with our deputies.",
+        ("co_responder",),
+        (),
+    ),
+    (
+        "Half my sergeants have never had any training on how to calm a person down who is "
+        "hearing voices.",
+        ("cit",),
+        (),
+    ),
+    (
+        "The council asked about a crisis van staffed by counselors, not police, for the "
+        "overnight hours.",
+        ("mobile_crisis",),
+        (),
+    ),
+    (
+        "Our call takers want training for suicide calls; could you send a sample curriculum?",
+        ("dispatch",),
+        ("email",),
+    ),
+    (
+        "A deputy and a caseworker would stop by the same folks every week until they are "
+        "settled.",
+        ("follow_up",),
+        (),
+    ),
+    (
+        "I read about the co-responder unit in another county. What we need is a clinician "
+        "inside the department who reviews reports.",
+        ("embedded_clinician",),
+        (),
+    ),
+    (
+        "We can't afford our own counselor, so three towns would share one, and the counselor "
+        "could meet an officer at the scene.",
+        ("co_responder",),
+        (),
+    ),
+]
+
+
+# Repetition alone is a complaint, not a follow-up program.
+PARAPHRASES += [
+    (
+        "Residents have asked us over and over for a point person for mental health calls "
+        "in each district.",
+        ("mh_liaison",),
+        (),
+    ),
+]
+
+
 @pytest.mark.parametrize(("text", "needs", "ta_types"), PARAPHRASES)
 def test_needs_and_help_asked_for_in_the_senders_own_words(rules, sites, text, needs, ta_types):
     analysis = run(rules, sites, text + "\n" + SIGNED)
