@@ -376,8 +376,7 @@ PARAPHRASES += [
         ("email",),
     ),
     (
-        "A deputy and a caseworker would stop by the same folks every week until they are "
-        "settled.",
+        "A deputy and a caseworker would stop by the same folks every week until they are settled.",
         ("follow_up",),
         (),
     ),
