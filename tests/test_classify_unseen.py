@@ -423,6 +423,10 @@ HELP_ASKED_FOR = [
     ("Could you share written policies or SOPs we could adapt?", ("email",)),
     ("A conversation first, then maybe an in person trip.", ("call", "site_visit")),
     ("Where do we start?", ()),
+    ("Is there anyone who would speak with me for a few minutes?", ("call",)),
+    ("Please send it as an email with attachments; a phone call is not needed.", ("email",)),
+    ("Our board would like to watch the unit work firsthand.", ("site_visit",)),
+    ("We'd like a call this month and maybe a visit next year.", ("call", "site_visit")),
 ]
 
 
@@ -434,6 +438,16 @@ def test_the_kind_of_help_asked_for_in_other_words(rules, sites, ask, ta_types):
 
 
 KINDS_IN_OTHER_WORDS = [
+    (
+        "Our lieutenant phoned the Madison unit directly on Monday and they were very helpful. "
+        "Just letting you know for your tracking.",
+        "notice",
+    ),
+    (
+        "We would like a call about CIT. Feel free to contact me directly, or the chief can be "
+        "reached directly at his desk.",
+        "request",
+    ),
     (
         "Just an FYI for your tracking: our captain talked with Tucson's mental health support "
         "team last week. Nothing needed from you.",
