@@ -488,6 +488,8 @@ def _background_of(doc: Doc, start: int, end: int, cues: list[tuple[int, int]]) 
         if cue_end <= start:
             between = range(cue_end, start)
         elif cue_start >= end:
+            if _asked_before(doc, start):
+                continue  # "we want CIT, and we read about LAPD's unit": asked for first
             between = range(end, cue_start)
         else:
             # The cue is part of the hit ("our CIT officers"): background unless the clause

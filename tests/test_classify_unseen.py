@@ -524,6 +524,18 @@ TOPICS_IN_OTHER_WORDS = [
     ("we police a university with 30,000 students.", "campus"),
     ("we need to show the city council it reduces use-of-force incidents.", "data"),
     ("many people in crisis we meet are sleeping in doorways downtown.", "homelessness"),
+    ("we want a place to take people other than the jail.", "jail_diversion"),
+    ("we need to show that use of force went down afterwards.", "data"),
+    ("our county attorney asks what a counselor may tell officers about a client.", "info_sharing"),
+    ("the state start-up money ends in two years.", "funding"),
+]
+
+# Words whose stems mean something else, and costs that are only something to measure.
+NOT_TOPICS = [
+    "you can reach me at the number below.",
+    "the sergeants want someone on their own side of the house.",
+    "we read about LAPD's CAMP unit.",
+    "we would like to know what it costs.",
 ]
 
 
@@ -532,3 +544,10 @@ def test_topics_in_other_words(rules, sites, context, topic):
     analysis = run(rules, sites, f"We want CIT for our officers, and {context}\n{SIGNED}")
     assert analysis.specializations == ("cit",)
     assert analysis.topics == (topic,)
+
+
+@pytest.mark.parametrize("context", NOT_TOPICS)
+def test_words_that_only_look_like_topics(rules, sites, context):
+    analysis = run(rules, sites, f"We want CIT for our officers, and {context}\n{SIGNED}")
+    assert analysis.specializations == ("cit",)
+    assert analysis.topics == ()
