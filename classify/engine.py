@@ -7,7 +7,7 @@ import itertools
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -224,6 +224,9 @@ _DEFAULT_CUES, _BACKGROUND_CUES = -1, -2
 # without punctuation is still several clauses.
 BACKGROUND_REACH = 20
 NO_BACKGROUND = Background()
+# A `settled` cue this close to a need in the body ("we've had CIT since 2015") says the
+# agency has it: later bare mentions of that need in the email are background too.
+SETTLED_GAP = 3
 # Words that start a request again after background ("we have CIT and now we want ...").
 _NEED_WORDS = {"want", "wants", "need", "needs", "looking", "like", "hoping", "interested", "help"}
 
@@ -394,6 +397,8 @@ class Engine:
             owner, is_exception = self._cue_parts[match_id]
             (excepted if is_exception else cues).setdefault(owner, []).append((start, end))
         matches: dict[str, RuleMatch] = {}
+        labels_of: dict[str, str] = {}
+        background_at: dict[str, tuple[int, str]] = {}  # label -> first background hit, its cue
         # Two concepts in different sentences are not one idea: a near never spans these.
         sentence_ends = [i for i, w in enumerate(words) if w in _SENTENCE_END] if found else []
         for index in sorted(found):
@@ -426,7 +431,14 @@ class Engine:
             for start, end in sorted(set(spans))[:MAX_HITS_PER_RULE]:
                 cue = _negated_by(doc, start, rule_cues, self.window) if rule_cues else ""
                 if background and not cue:
-                    cue = _background_of(doc, start, end, background)
+                    cue, gap = _background_of(doc, start, end, background)
+                    settled = (
+                        0 <= gap <= SETTLED_GAP
+                        and start >= subject_end
+                        and " ".join(cue.lower().split()) in self.background.settled
+                    )
+                    if settled and start < background_at.get(rule.label, (len(doc), ""))[0]:
+                        background_at[rule.label] = (start, cue)
                 # Only the first few hits are ever shown; the rest keep their position only.
                 shown = len(result.hits) + len(result.negated) < 3
                 text = _tokens_of(words, spaces, start, end) if shown else ""
@@ -434,6 +446,9 @@ class Engine:
                 (result.negated if cue else result.hits).append(hit)
             if result.hits or result.negated:
                 matches[rule.name] = result
+                labels_of[rule.name] = rule.label
+        if background_at:
+            _keep_in_background(doc, matches, labels_of, background_at, subject_end)
         return Scored(matches=matches, subject_end=subject_end, length=len(doc), doc=doc)
 
 
@@ -482,8 +497,9 @@ def _is_boundary(token: Token) -> bool:
     )
 
 
-def _background_of(doc: Doc, start: int, end: int, cues: list[tuple[int, int]]) -> str:
-    """A background cue in the same clause as the hit, before or after it, or ''."""
+def _background_of(doc: Doc, start: int, end: int, cues: list[tuple[int, int]]) -> tuple[str, int]:
+    """A background cue in the same clause as the hit, before or after it, and the tokens
+    between them (-1 when the cue is part of the hit), or ('', -1)."""
     for cue_start, cue_end in cues:
         if cue_end <= start:
             between = range(cue_end, start)
@@ -495,13 +511,43 @@ def _background_of(doc: Doc, start: int, end: int, cues: list[tuple[int, int]]) 
             # The cue is part of the hit ("our CIT officers"): background unless the clause
             # asks for it before ("we want more CIT-trained officers").
             if not _asked_before(doc, min(cue_start, start)):
-                return doc[cue_start:cue_end].text
+                return doc[cue_start:cue_end].text, -1
             continue
         if len(between) > BACKGROUND_REACH:
             continue
         if not any(_is_boundary(doc[i]) or doc[i].lower_ in _NEED_WORDS for i in between):
-            return doc[cue_start:cue_end].text
-    return ""
+            return doc[cue_start:cue_end].text, len(between)
+    return "", -1
+
+
+def _keep_in_background(
+    doc: Doc,
+    matches: dict[str, RuleMatch],
+    labels_of: dict[str, str],
+    background_at: dict[str, tuple[int, str]],
+    subject_end: int,
+) -> None:
+    """Once a need is told as what the agency has, later bare mentions are background too.
+
+    "We've had CIT since 2015 ... whoever is closest gets sent, CIT or not": the second CIT
+    asks for nothing. A mention with a need word before it in its clause is a need again.
+    """
+    for name, match in matches.items():
+        first = background_at.get(labels_of[name])
+        if first is None:
+            continue
+        start_at, cue = first
+        kept = []
+        for hit in match.hits:
+            if (
+                hit.start > start_at
+                and hit.start >= subject_end
+                and not _asked_before(doc, hit.start)
+            ):
+                match.negated.append(replace(hit, negated_by=cue))
+            else:
+                kept.append(hit)
+        match.hits = kept
 
 
 def _asked_before(doc: Doc, position: int) -> bool:

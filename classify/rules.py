@@ -396,6 +396,16 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
     """[negation] background cues and the labels they apply to, checked."""
     cues = _strings(negation.get("background", []))
     labels = _strings(negation.get("background_labels", []))
+    settled = _strings(negation.get("settled", []))
+    if settled is None:
+        problems.add(problems.key_line("settled"), "settled must be a list of strings")
+        settled = []
+    not_cues = sorted(set(settled) - set(cues or []))
+    if not_cues:
+        problems.add(
+            problems.key_line("settled"),
+            f"settled: not among the background cues: {', '.join(map(repr, not_cues))}",
+        )
     if cues is None:
         problems.add(problems.key_line("background"), "background must be a list of strings")
         return Background()
@@ -410,7 +420,11 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
             problems.key_line("background_labels"),
             f"background_labels: unknown label(s) {', '.join(map(repr, unknown))}",
         )
-    return Background(tuple(cues), frozenset(label for label in labels if label_group(label)))
+    return Background(
+        tuple(cues),
+        frozenset(label for label in labels if label_group(label)),
+        frozenset(" ".join(cue.lower().split()) for cue in settled),
+    )
 
 
 def rules_changed(rules: RuleSet) -> bool:

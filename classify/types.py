@@ -173,3 +173,5 @@ class Background:
 
     cues: tuple[str, ...] = ()
     labels: frozenset[str] = frozenset()
+    # Cues that settle it for the whole email ("we've had CIT since 2015"), lower case.
+    settled: frozenset[str] = frozenset()

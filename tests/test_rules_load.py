@@ -333,6 +333,30 @@ def test_background_cues_set_aside_what_the_agency_already_has():
     assert "cit-no-cues" in _hits(rules, "Q", "We already teach a crisis course.")
 
 
+SETTLED_RULES = BACKGROUND_RULES.replace(
+    b'background_labels = ["cit", "co_responder", "not_a_label"]',
+    b'background_labels = ["cit", "co_responder"]\n'
+    b'settled = ["already", "CIT officer", "not a cue"]',
+)
+
+
+def test_a_settled_need_stays_background_for_the_rest_of_the_email():
+    rules = classify.parse_rules(SETTLED_RULES)
+    assert len(rules.problems) == 1
+    assert "settled: not among the background cues: 'not a cue'" in rules.problems[0]
+    settled = "We already have CIT. Our gap is dispatch. Whoever is closest goes, CIT or not."
+    assert "cit" not in _hits(rules, "Q", settled)
+    # A need word before the later mention asks for it again.
+    assert "cit" in _hits(rules, "Q", "We already have CIT. Now we want CIT for jail staff.")
+    # The subject states the topic; background in the body does not reach back to it.
+    assert "cit" in _hits(rules, "CIT refresher", "We already have CIT.")
+    # A cue far from the need does not settle it for the rest of the email.
+    distant = "We already sent two sergeants to a class about CIT. Whoever goes, CIT or not."
+    assert "cit" in _hits(rules, "Q", distant)
+    # Cues that are not `settled` set aside their own clause only.
+    assert "cit" in _hits(rules, "Q", "Every one has been through CIT. CIT or not, they go.")
+
+
 def test_a_near_stays_within_one_sentence_unless_told_otherwise():
     rules = classify.parse_rules(BACKGROUND_RULES)
     assert "same-people" in _hits(rules, "Q", "We see the same people every week.")
