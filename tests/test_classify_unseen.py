@@ -395,6 +395,33 @@ PARAPHRASES += [
 ]
 
 
+# A police writer's "us", civilian teams, clinicians placed in another agency's building.
+PARAPHRASES += [
+    (
+        "Could the clinic's therapist ride out with us on weekend calls? Can you email examples?",
+        ("co_responder",),
+        ("email",),
+    ),
+    (
+        "The county wants unarmed civilian responders to take welfare checks instead of armed "
+        "officers.",
+        ("mobile_crisis",),
+        (),
+    ),
+    (
+        "Our agency will station two licensed counselors inside the sheriff's office next year.",
+        ("embedded_clinician",),
+        (),
+    ),
+    (
+        "We have put every deputy through the 40-hour CIT class, so training is not our gap. "
+        "We want a counselor who rides with patrol.",
+        ("co_responder",),
+        (),
+    ),
+]
+
+
 # Repetition alone is a complaint, not a follow-up program.
 PARAPHRASES += [
     (
@@ -427,6 +454,8 @@ HELP_ASKED_FOR = [
     ("Please send it as an email with attachments; a phone call is not needed.", ("email",)),
     ("Our board would like to watch the unit work firsthand.", ("site_visit",)),
     ("We'd like a call this month and maybe a visit next year.", ("call", "site_visit")),
+    ("Please send whatever you have.", ("email",)),
+    ("Our dispatchers take those calls first and pass them on.", ()),
 ]
 
 
