@@ -161,7 +161,12 @@ _AGENCY_HEADS = re.compile(
     re.IGNORECASE,
 )
 _AGENCY_LEAD = re.compile(
-    r"^(?:the\s+)?(?:city|town|county|village|state|borough|township) of\b", re.I
+    r"^(?:the\s+)?(?:(?:city|town|county|village|state|borough|township) of\b|NAMI\b)", re.I
+)
+# "Family Mental Health Alliance of Dubuque", "Council of Governments of ..."
+_ORG_OF_PLACE = re.compile(
+    r"\b(?i:alliance|association|coalition|council|network|center|centre|federation|society|"
+    r"institute|department|office|division|bureau) of (?:the )?[A-Z][\w.' -]+$"
 )
 _UNIT_TAIL = re.compile(
     r"\b(?:division|bureau|unit|section|team|district|squad|detail|program|services|response)\s*$",
@@ -248,11 +253,17 @@ _ON_BEHALF = re.compile(
     r"captain|capt|lt|sgt|major|judge|mayor))\.?\s+)?(?P<name>[A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){1,3})"
     r"(?:,\s*(?:the\s+|our\s+)?(?P<rest>[^,;:\n]{3,140}))?"
 )
+_ASKED_ME = re.compile(
+    r"\b(?P<honorific>(?i:chief|sheriff|director|commissioner|captain|major|undersheriff|"
+    r"lieutenant|colonel|judge|mayor|superintendent))\s+"
+    r"(?P<name>[A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){1,2})\s+(?:has\s+)?asked\s+me\s+to\s+"
+    r"(?:reach out|contact|write|email|get in touch)[^.]{0,60}\b(?:on (?:his|her|their) behalf)"
+)
 _FAX = re.compile(r"\bfax\b|\bf\s*[:.]\s*$", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _GENERIC_LOCALPART = re.compile(r"^(?:no-?reply|info|admin|support|webmaster|contact|office)@")
 _STRONG_AGENCY = re.compile(
-    r"police|sheriff|\bpd\b|\bso\b|county|city of|town of|village of|university|college|911|"
+    r"police|sheriff|\bpd\b|\bso\b|county|city of|town of|village of|university|college|911|nami\b|"
     r"department$|office$",
     re.IGNORECASE,
 )
@@ -272,6 +283,29 @@ _STREET_PART = re.compile(r"^(?:.*\d.*?,\s*)")
 _UNIVERSITY = re.compile(r"universit|college", re.I)
 _UNIT_OF = re.compile(r"^(?:department|office|division) of\b", re.I)
 _DEPARTMENT_OF = re.compile(r"^(?:department|office) of\b", re.I)
+# "Emergency Department", "Office of the Chief of Police": words that name no place.
+_NOT_PLACE_WORDS = (
+    _TITLE_WORDS
+    | _ORG_WORDS
+    | {
+        "emergency",
+        "patrol",
+        "community",
+        "crisis",
+        "special",
+        "operations",
+        "support",
+        "training",
+        "mental",
+        "behavioral",
+        "public",
+        "safety",
+        "the",
+        "of",
+        "criminal",
+        "justice",
+    }
+)
 _PLACE_NAME = re.compile(r"^[A-Z][A-Za-z.'\-]+(?:\s[A-Z][A-Za-z.'\-]+){0,3}$")
 # "here in Savannah", "at Chatham County E-911 in Savannah": a place the writer is in.
 _PLACE_IN_TEXT = re.compile(
@@ -391,8 +425,11 @@ def _is_agency(segment: str) -> bool:
         return False
     if not stripped[:1].isupper() or len(stripped.split()) < 2:
         return False  # "Patrol" or "Health" alone is a unit, not an agency
-    return bool(_AGENCY_LEAD.match(stripped) or _AGENCY_HEADS.search(stripped)) or bool(
-        _DEPARTMENT_OF_NAME.match(stripped)
+    return bool(
+        _AGENCY_LEAD.match(stripped)
+        or _AGENCY_HEADS.search(stripped)
+        or _DEPARTMENT_OF_NAME.match(stripped)
+        or (_ORG_OF_PLACE.search(stripped) and not _is_title(stripped))
     )
 
 
@@ -443,9 +480,11 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
         return "government"
     if re.search(r"\bcourts?\b|\bjudicial\b", text):
         return "other"
+    if re.search(r"\bnami\b|\bfamil(?:y|ies)\b|\bparents'?\b|\badvoca", text):
+        return "other"  # families and advocates, not providers
     if re.search(
         r"behavioral|mental health|crisis|recovery|counseling|treatment|addiction|psychiatr|"
-        r"wellness|\bnami\b|substance",
+        r"wellness|substance",
         text,
     ):
         return "behavioral_health"
@@ -497,7 +536,12 @@ def _state_by_phone(city: str, phone: str) -> str:
 
 def _place_name(segment: str) -> bool:
     """'Troy' or 'Baton Rouge': a bare place name, not a title or an agency."""
-    return bool(_PLACE_NAME.match(segment)) and not _is_title(segment) and not _is_agency(segment)
+    return (
+        bool(_PLACE_NAME.match(segment))
+        and not _COUNTY.match(segment)
+        and not _is_title(segment)
+        and not _is_agency(segment)
+    )
 
 
 def _address(segment: str) -> tuple[str, str]:
@@ -513,8 +557,8 @@ def _address(segment: str) -> tuple[str, str]:
     short_state = len(match.group("state")) == 2 and not match.group("zip") and "," not in segment
     if short_state and len(segment.split()) > 4:
         return "", ""
-    if city.lower() in {"suite", "box", "po box", "p.o. box"}:
-        return "", ""
+    if city.lower() in {"suite", "box", "po box", "p.o. box"} or _COUNTY.match(city):
+        return "", ""  # "Johnson County, Iowa" names a county, not a city
     return city, state
 
 
@@ -622,6 +666,8 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
                 break
     if agency and institution and _UNIT_OF.match(agency):
         agency = f"{institution} {agency}"
+    elif agency and _DEPARTMENT_OF.match(agency) and (department := _police_below(lines[start:])):
+        agency = department  # "Office of the Chief of Police" / "Chattanooga Police Department"
     elif agency and _DEPARTMENT_OF.match(agency):
         for line in lines[start:]:
             for segment in _segments(line):
@@ -642,6 +688,16 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             email = found_email.group(0).lower()
             break
     return SignatureFacts(name, title, agency, city, state, phone, email)
+
+
+def _police_below(lines: Sequence[str]) -> str:
+    """The police department or sheriff's office a signature names, in full, or ''."""
+    for line in lines:
+        for segment in _segments(line):
+            police = _POLICE_OR_SHERIFF.search(segment) and _is_agency(segment)
+            if police and not _DEPARTMENT_OF.match(segment):
+                return normalize_agency(segment)[0]
+    return ""
 
 
 def _names_agree(a: str, b: str) -> bool:
@@ -674,12 +730,27 @@ def _campus_agency(agency: str, title: str) -> str:
     return agency
 
 
-def _city_from_agency(agency: str) -> str:
+def _city_from_agency(agency: str, regions: Sequence[str] = ()) -> str:
+    """'Beaumont Police Department' -> 'Beaumont', when the gazetteer knows such a city."""
+    city = _place_in_agency_name(agency)
+    geo = _geo()
+    if not city or geo is None:
+        return city
+    for region in regions or ("",):
+        place = geo.default_gazetteer().locate(city, region)  # type: ignore[attr-defined]
+        if place is not None and place.precision == "city":
+            return city
+    # The gazetteer lacks many small towns; a name made of unit words is no town at all.
+    words = {w.lower().strip(".,'") for w in city.split()}
+    return "" if words & _NOT_PLACE_WORDS else city
+
+
+def _place_in_agency_name(agency: str) -> str:
     match = re.match(
         r"^(?:(?i:city|town|village) of |Metro(?:politan)? )?(?P<place>[A-Z][\w.' -]+?)\s+"
         r"(?:Regional\s+|Division of\s+)?"
         r"(?:Police|Public Safety|Fire|Department|Sheriff|Emergency Communications?|"
-        r"Communications? District|911)",
+        r"Communications? District|911|E-911|City Council|City Hall|Mayor's Office)",
         agency,
     )
     if match and not re.search(
@@ -767,7 +838,12 @@ def on_behalf(body: str) -> Principal | None:
     """'I am writing on behalf of Dr. Ines Varga, Deputy Commissioner of ...' -> the principal."""
     match = _ON_BEHALF.search(body[:3000])
     if not match:
-        return None
+        asked = _ASKED_ME.search(body[:3000])
+        if asked is None:
+            return None
+        # "Chief Lamar Whitcomb asked me to contact you on his behalf."
+        honorific = asked.group("honorific").capitalize()
+        return Principal(name=asked.group("name"), title=expand_title(honorific), agency="")
     name = match.group("name").strip()
     words = {w.lower() for w in name.split()}
     if words & _ORG_WORDS or words & _TITLE_WORDS:
@@ -880,7 +956,7 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
         agency = f"{city} Police Department"
     agency = _campus_agency(agency, title)
     if not city and agency:
-        city = _city_from_agency(agency)
+        city = _city_from_agency(agency, [state] if state else phone_regions(phone))
     if not state:
         state = _body_state(body, agency)
     if city and not state:

@@ -460,3 +460,72 @@ def test_a_reply_completes_the_requester_from_the_same_persons_request():
     assert stranger.completed_from(known) == stranger
     moved = classify.Requester(email=known.email, state="TX")
     assert moved.completed_from(known).city == ""  # Lafayette, LA would contradict TX
+
+
+def test_a_chief_who_asked_an_assistant_to_write_on_his_behalf(rules, sites):
+    body = """Good morning,
+
+Chief Ruben Oyelaran asked me to reach out to you on his behalf. He would like a call about a
+co-responder team.
+
+Priya Nandakumar
+Executive Assistant
+Office of the Chief of Police
+Savannah Police Department
+912-555-0140
+"""
+    found = requester(
+        rules,
+        sites,
+        body,
+        from_addr="Priya Nandakumar <pnandakumar@savannahpd.example.gov>",
+        headers={"Cc": "Ruben Oyelaran <royelaran@savannahpd.example.gov>"},
+    )
+    assert (found.name, found.title) == ("Ruben Oyelaran", "Chief")
+    assert found.email == "royelaran@savannahpd.example.gov"
+    assert found.agency == "Savannah Police Department"  # not the chief's office
+    assert (found.city, found.state) == ("Savannah", "GA")
+
+
+def test_family_and_advocacy_groups_are_other_not_providers(rules, sites):
+    body = "Could you send material on CIT?\n\nLena Ortiz\nOutreach Chair, NAMI Flint Hills\n"
+    found = requester(rules, sites, body, from_addr="Lena Ortiz <lortiz@nami-fh.example.org>")
+    assert (found.agency, found.agency_type) == ("NAMI Flint Hills", "other")
+
+    body = """Could you send material on CIT?
+
+Ruth Amsel
+Board Chair
+Parents' Mental Health Alliance of Beloit
+Beloit, Wisconsin
+608-555-0150
+"""
+    found = requester(rules, sites, body, from_addr="Ruth Amsel <ramsel@pmha.example.org>")
+    assert (found.agency, found.agency_type) == (
+        "Parents' Mental Health Alliance of Beloit",
+        "other",
+    )
+    assert (found.city, found.state) == ("Beloit", "WI")
+
+
+def test_a_unit_or_a_county_is_not_a_city(rules, sites):
+    body = """We want a counselor to ride with our deputies.
+
+Gail Porter, RN
+Nurse Manager, Emergency Department
+Mercy Hills Medical Center
+319-555-0108
+"""
+    found = requester(rules, sites, body, from_addr="Gail Porter <gporter@mercyhills.example.org>")
+    assert found.city == ""  # "Emergency Department" names no place
+
+    body = """We want a counselor to ride with our deputies.
+
+Ned Hale
+Coordinator, Justice Coordinating Council
+Linn County, Iowa
+319-555-0119
+"""
+    found = requester(rules, sites, body, from_addr="Ned Hale <nhale@linncounty.example.gov>")
+    assert found.city != "Linn County"
+    assert found.state == "IA"
