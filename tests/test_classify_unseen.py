@@ -468,6 +468,16 @@ def test_the_kind_of_help_asked_for_in_other_words(rules, sites, ask, ta_types):
 
 KINDS_IN_OTHER_WORDS = [
     (
+        "Dear Hiring Manager, please accept my application for the peer specialist opening. "
+        "My resume and two letters of reference are attached.",
+        "other",
+    ),
+    (
+        "This is an automated response. I am traveling until the 14th and will not see your "
+        "message until I return.",
+        "auto_reply",
+    ),
+    (
         "Our lieutenant phoned the Madison unit directly on Monday and they were very helpful. "
         "Just letting you know for your tracking.",
         "notice",

@@ -1,9 +1,10 @@
 """The shipped rules on the project's own labelled corpora: quality targets, and no regressions.
 
-`tests/corpus/tuning` was written independently of the rules and then used to improve them, so
-it must meet the issue's targets. `tests/corpus/heldout` was written the same way and is only
-measured: its floors are the figures recorded in the README, so a rule change that makes unseen
-mail worse fails here even when the other corpora still look perfect.
+Every corpus in `tests/corpus` was written by someone who had not seen the rules. `tuning`,
+`unseen-c`, `unseen-d` and `unseen-e` were then used to improve them; `heldout` only to look at
+which kinds of answer failed. `tuning` must meet the issue's targets; the others must not fall
+below the figures recorded in the README, so a rule change that makes mail worse fails here even
+when the development corpus still looks perfect.
 """
 
 from __future__ import annotations
@@ -33,20 +34,68 @@ TARGETS = {
     "requester_city": 0.90,
     "requester_agency_type": 0.90,
 }
-HELDOUT_FLOORS = {
-    "kind_accuracy": 0.96,
-    "specialization_macro_f1": 0.85,
-    "primary_accuracy": 0.80,
-    "topics_micro_f1": 0.84,
-    "ta_types_micro_f1": 0.82,
-    "requester_email": 1.00,
-    "requester_name": 1.00,
-    "requester_agency": 0.87,
-    "requester_state": 1.00,
-    "requester_phone": 1.00,
-    "requester_title": 0.95,
-    "requester_city": 0.95,
-    "requester_agency_type": 0.91,
+# Recorded floors: a little under the README's figures (one email is 0.03-0.05 of a set).
+FLOORS = {
+    "heldout": {
+        "kind_accuracy": 0.96,
+        "specialization_macro_f1": 0.93,
+        "primary_accuracy": 0.80,
+        "topics_micro_f1": 0.95,
+        "ta_types_micro_f1": 0.93,
+        "requester_email": 1.00,
+        "requester_name": 1.00,
+        "requester_agency": 0.91,
+        "requester_state": 1.00,
+        "requester_phone": 1.00,
+        "requester_title": 0.95,
+        "requester_city": 0.95,
+        "requester_agency_type": 0.95,
+    },
+    "unseen-c": {
+        "kind_accuracy": 0.96,
+        "specialization_macro_f1": 0.90,
+        "primary_accuracy": 0.90,
+        "topics_micro_f1": 0.85,
+        "ta_types_micro_f1": 0.93,
+        "requester_email": 1.00,
+        "requester_name": 1.00,
+        "requester_agency": 0.91,
+        "requester_state": 0.95,
+        "requester_phone": 0.95,
+        "requester_title": 0.91,
+        "requester_city": 0.83,
+        "requester_agency_type": 0.91,
+    },
+    "unseen-d": {
+        "kind_accuracy": 0.96,
+        "specialization_macro_f1": 0.93,
+        "primary_accuracy": 0.95,
+        "topics_micro_f1": 0.90,
+        "ta_types_micro_f1": 0.85,
+        "requester_email": 1.00,
+        "requester_name": 1.00,
+        "requester_agency": 0.87,
+        "requester_state": 1.00,
+        "requester_phone": 0.95,
+        "requester_title": 0.91,
+        "requester_city": 0.83,
+        "requester_agency_type": 0.91,
+    },
+    "unseen-e": {
+        "kind_accuracy": 1.00,
+        "specialization_macro_f1": 0.97,
+        "primary_accuracy": 0.95,
+        "topics_micro_f1": 0.90,
+        "ta_types_micro_f1": 0.93,
+        "requester_email": 1.00,
+        "requester_name": 1.00,
+        "requester_agency": 0.95,
+        "requester_state": 1.00,
+        "requester_phone": 1.00,
+        "requester_title": 1.00,
+        "requester_city": 0.95,
+        "requester_agency_type": 0.95,
+    },
 }
 
 
@@ -58,7 +107,7 @@ def score(name: str, rules: classify.RuleSet, sites: classify.SiteDirectory) -> 
     return evaluate(emails, gold, rules, sites)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("corpus", "floors"), [("tuning", TARGETS), ("heldout", HELDOUT_FLOORS)])
+@pytest.mark.parametrize(("corpus", "floors"), [("tuning", TARGETS), *FLOORS.items()])
 def test_shipped_rules_meet_their_floors(corpus, floors, rules, sites):
     summary = score(corpus, rules, sites).summary()
     below = {key: (summary[key], floor) for key, floor in floors.items() if summary[key] < floor}
