@@ -422,6 +422,17 @@ PARAPHRASES += [
 ]
 
 
+# A case manager teamed with an officer works cases; a clinician riding along is co-response.
+PARAPHRASES += [
+    (
+        "We want to team a detective with a county case manager to work the list of people "
+        "we see most.",
+        ("follow_up",),
+        (),
+    ),
+]
+
+
 # Repetition alone is a complaint, not a follow-up program.
 PARAPHRASES += [
     (
