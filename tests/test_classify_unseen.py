@@ -466,6 +466,11 @@ HELP_ASKED_FOR = [
     ("Our board would like to watch the unit work firsthand.", ("site_visit",)),
     ("We'd like a call this month and maybe a visit next year.", ("call", "site_visit")),
     ("Please send whatever you have.", ("email",)),
+    ("Would it be possible to arrange a visit for two of us in March?", ("site_visit",)),
+    ("Materials first; a call after that would be ideal.", ("call",)),
+    ("I'd like to talk with them about staffing.", ("call",)),
+    ("Pls call.", ("call",)),
+    ("I will go see the chief about it first.", ()),
     ("Our dispatchers take those calls first and pass them on.", ()),
 ]
 
