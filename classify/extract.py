@@ -157,7 +157,8 @@ _AGENCY_HEADS = re.compile(
     r"commission|authority|hospital|clinic|sheriff'?s? (?:office|department)|university|college|"
     r"institute|alliance|coalition|council|board|district attorney|system|partnership|"
     r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative|court|"
-    r"(?:communications?|911) district|county 911|city 911|regional 911|metro 911|e-?911)\s*$",
+    r"(?:communications?|911) district|county 911|city 911|regional 911|metro 911|e-?911|"
+    r"emergency communications)\s*$",
     re.IGNORECASE,
 )
 _AGENCY_LEAD = re.compile(
@@ -671,10 +672,11 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
     elif agency and _DEPARTMENT_OF.match(agency):
         for line in lines[start:]:
             for segment in _segments(line):
-                if (_UNIVERSITY.search(segment) or _AGENCY_LEAD.match(segment)) and (
-                    segment != agency
-                ):
-                    agency = f"{segment} {agency}"  # "City of Tacoma Office of Behavioral Health"
+                whole = _UNIVERSITY.search(segment) or _AGENCY_LEAD.match(segment)
+                if (whole or _COUNTY.match(segment)) and segment != agency:
+                    # "City of Tacoma Office of Behavioral Health",
+                    # "Washtenaw County Office of the County Administrator"
+                    agency = f"{segment} {agency}"
                     break
     phone = ""
     for line in lines[start:] or lines:

@@ -529,3 +529,29 @@ Linn County, Iowa
     found = requester(rules, sites, body, from_addr="Ned Hale <nhale@linncounty.example.gov>")
     assert found.city != "Linn County"
     assert found.state == "IA"
+
+
+def test_a_county_office_is_named_with_its_county_and_a_911_centre_by_its_name(rules, sites):
+    body = """Could you send material on CIT?
+
+Lee Ames
+Policy Analyst
+Office of the County Manager | Tompkins County
+607-555-0190
+"""
+    found = requester(rules, sites, body, from_addr="Lee Ames <lames@tompkins.example.gov>")
+    assert found.agency == "Tompkins County Office of the County Manager"
+    assert found.agency_type == "government"
+
+    body = """Our call takers need crisis training.
+
+Dana Voss
+Operations Manager
+Onslow County Emergency Communications
+(910) 555-0170
+"""
+    found = requester(rules, sites, body, from_addr="Dana Voss <dvoss@onslow.example.gov>")
+    assert (found.agency, found.agency_type) == (
+        "Onslow County Emergency Communications",
+        "government",
+    )
