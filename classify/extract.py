@@ -551,6 +551,8 @@ def _address(segment: str) -> tuple[str, str]:
         return "", ""
     state = normalize_state(match.group("state"))
     city = match.group("city").strip(" .,")
+    if normalize_state(f"{city} {match.group('state')}"):
+        return "", ""  # "West Virginia" is a state, not the town of West in Virginia
     city = _STREET_PART.sub("", city)
     if not state or not city or len(city.split()) > 4:
         return "", ""
@@ -644,10 +646,11 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
                 institution = segment
             if not city:
                 c, s = _address(segment)
-                if c:
+                if previous and normalize_state(segment) and _place_name(previous):
+                    # "Troy, Alabama, (334) ...", "Charleston, West Virginia"
+                    city, state = previous, normalize_state(segment)
+                elif c:
                     city, state = c, s
-                elif previous and normalize_state(segment) and _place_name(previous):
-                    city, state = previous, normalize_state(segment)  # "Troy, Alabama, (334) ..."
             previous = segment
         if not city:
             c, s = _address(line)
@@ -794,10 +797,12 @@ def _body_city(body: str, regions: Sequence[str]) -> tuple[str, str]:
     geo = _geo()
     if geo is None or not regions:
         return "", ""
-    for sentence in _SENTENCE_SPLIT.split(body[:3000]):
-        if not _FIRST_PERSON.search(sentence):
-            continue
-        for match in _PLACE_IN_TEXT.finditer(sentence):
+    for paragraph in _PARAGRAPH_SPLIT.split(body[:3000]):
+        for match in _PLACE_IN_TEXT.finditer(paragraph):
+            # The writer's own words lead up to it ("I manage the ED at St. Brendan ... in
+            # Dubuque"); a sentence split at "St." must not hide them.
+            if not _FIRST_PERSON.search(paragraph[max(0, match.start() - 120) : match.start()]):
+                continue
             place_name = match.group("place")
             for region in regions:
                 place = geo.default_gazetteer().locate(place_name, region)  # type: ignore[attr-defined]

@@ -555,3 +555,29 @@ Onslow County Emergency Communications
         "Onslow County Emergency Communications",
         "government",
     )
+
+
+def test_a_two_word_state_after_the_city_and_a_city_after_an_abbreviation(rules, sites):
+    body = """Could you send material on CIT?
+
+Mara Lind
+Director of Crisis Services
+Kanawha Hills Behavioral Health
+Wheeling, West Virginia
+304-555-0181
+"""
+    found = requester(rules, sites, body, from_addr="Mara Lind <mlind@khbh.example.org>")
+    assert (found.city, found.state) == ("Wheeling", "WV")
+
+    body = """Hello,
+
+I run the emergency department at St. Agnes Medical Center in
+Oshkosh. Officers bring us someone in crisis every shift and we want a mobile crisis team.
+
+Joan Pike, RN
+Nurse Manager, Emergency Department
+St. Agnes Medical Center
+920-555-0111
+"""
+    found = requester(rules, sites, body, from_addr="Joan Pike <jpike@stagnes.example.org>")
+    assert (found.city, found.state) == ("Oshkosh", "WI")  # "St." ends no sentence here
