@@ -583,6 +583,8 @@ TOPICS_IN_OTHER_WORDS = [
     ("we need to show that use of force went down afterwards.", "data"),
     ("our county attorney asks what a counselor may tell officers about a client.", "info_sharing"),
     ("the state start-up money ends in two years.", "funding"),
+    ("officers need a place to take people other than the ER or the jail.", "jail_diversion"),
+    ("ours is the largest county in the state by land area.", "rural"),
 ]
 
 # Words whose stems mean something else, and costs that are only something to measure.
