@@ -501,6 +501,7 @@ def _geo() -> object | None:
     return geo
 
 
+@lru_cache(maxsize=4096)
 def normalize_state(raw: str) -> str:
     """A US state or Canadian province as its two-letter code, or ''."""
     raw = raw.strip().strip(".")
@@ -843,6 +844,8 @@ class Principal:
 
 def on_behalf(body: str) -> Principal | None:
     """'I am writing on behalf of Dr. Ines Varga, Deputy Commissioner of ...' -> the principal."""
+    if "behalf" not in body[:3000]:
+        return None
     match = _ON_BEHALF.search(body[:3000])
     if not match:
         asked = _ASKED_ME.search(body[:3000])
