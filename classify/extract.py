@@ -79,6 +79,9 @@ _ABBREVIATIONS = {
     "exec": "Executive",
     "dep": "Deputy",
     "maj": "Major",
+    "comm": "Communications",
+    "comms": "Communications",
+    "ops": "Operations",
 }
 _TITLE_WORDS = {
     "chief",
@@ -151,6 +154,14 @@ _TITLE_WORDS = {
     "attorney",
     "engineer",
     "administrative",
+    "advisor",
+    "adviser",
+    "facilitator",
+    "organizer",
+    "officer-in-charge",
+    "educator",
+    "trainer",
+    "instructor",
 }
 _AGENCY_HEADS = re.compile(
     r"\b(?:department|dept\.?|office|police|pd|so|service|services|center|centre|network|agency|"
@@ -657,6 +668,13 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             c, s = _address(line)
             if c:
                 city, state = c, s
+    if not title and name:
+        # "Director, Emergency Communications" above the name line
+        for line in lines[: max(start - 1, 0)]:
+            segments = _segments(line)
+            if segments and _is_title(segments[0]) and not _is_agency(segments[0]):
+                title = expand_title(segments[0])
+                break
     if not agency and unit_on_title_line:
         agency, hint = normalize_agency(unit_on_title_line)
         state = state or normalize_state(hint)

@@ -581,3 +581,23 @@ St. Agnes Medical Center
 """
     found = requester(rules, sites, body, from_addr="Joan Pike <jpike@stagnes.example.org>")
     assert (found.city, found.state) == ("Oshkosh", "WI")  # "St." ends no sentence here
+
+
+def test_titles_above_the_name_advisors_facilitators_and_abbreviated_units(rules, sites):
+    body = """Could you send material on CIT?
+
+Director, Emergency Communications
+Rosa Imbert
+Collin County Emergency Communications
+972-555-0130
+"""
+    found = requester(rules, sites, body, from_addr="Rosa Imbert <rimbert@collin.example.gov>")
+    assert (found.name, found.title) == ("Rosa Imbert", "Director")
+
+    body = "Could you send material on CIT?\n\nAl Ng\nSenior Policy Advisor, Office of the Mayor\n"
+    found = requester(rules, sites, body, from_addr="Al Ng <ang@city.example.gov>")
+    assert found.title == "Senior Policy Advisor"
+
+    body = "Could you send material on CIT?\n\nBea Holt\nComm Supervisor, Sevier County E-911\n"
+    found = requester(rules, sites, body, from_addr="Bea Holt <bholt@sevier911.example.gov>")
+    assert found.title == "Communications Supervisor"
