@@ -81,6 +81,10 @@ class Requester:
         if not self.email or self.email.lower() != known.email.lower():
             return self
         filled = {key: value or getattr(known, key) for key, value in self.as_dict().items()}
+        if _initials_of(self.agency, known.agency):
+            # "CVU Police" in a short reply is the "Cumberland Valley University Police
+            # Department" the request named in full.
+            filled["agency"], filled["agency_type"] = known.agency, known.agency_type
         if not self.city and self.state and known.state != self.state:
             filled["city"] = ""  # a city of another state would contradict what this email says
         return Requester(**filled)
@@ -96,6 +100,15 @@ class Requester:
             "email": self.email,
             "phone": self.phone,
         }
+
+
+def _initials_of(short: str, full: str) -> bool:
+    """'CVU Police Department' abbreviates 'Cumberland Valley University Police Department'."""
+    words = short.split()
+    if not words or not full or len(words[0]) < 2 or not words[0].isupper():
+        return False
+    initials = "".join(w[0] for w in full.split() if w[:1].isupper())
+    return initials.startswith(words[0]) and short != full
 
 
 @dataclass(frozen=True)

@@ -601,3 +601,18 @@ Collin County Emergency Communications
     body = "Could you send material on CIT?\n\nBea Holt\nComm Supervisor, Sevier County E-911\n"
     found = requester(rules, sites, body, from_addr="Bea Holt <bholt@sevier911.example.gov>")
     assert found.title == "Communications Supervisor"
+
+
+def test_a_reply_that_abbreviates_the_agency_keeps_its_full_name():
+    known = classify.Requester(
+        agency="Cumberland Valley University Police Department",
+        agency_type="campus",
+        email="dk@police.cvu.example.edu",
+    )
+    reply = classify.Requester(
+        agency="CVU Police Department", agency_type="police", email="dk@police.cvu.example.edu"
+    )
+    assert reply.completed_from(known).agency == known.agency
+    assert reply.completed_from(known).agency_type == "campus"
+    other = classify.Requester(agency="Avon Police Department", email=known.email)
+    assert other.completed_from(known).agency == "Avon Police Department"
