@@ -907,7 +907,8 @@ def _email_for(name: str, body: str, fallback: str) -> str:
 
 
 def _phone_near(name: str, body: str) -> str:
-    """A phone number in the sentence, else the paragraph, that names the person."""
+    """A phone number in the sentence, else the paragraph, that names the person (by last
+    name, or by title: "The Sheriff can be reached directly at ...")."""
     last = name.split()[-1] if name.split() else ""
     if not last:
         return ""
@@ -978,7 +979,7 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
         agency = principal.agency or agency
         # The principal is often copied: "Cc: Sheriff Wade Holloway <wholloway@...>".
         address = _email_for(principal.name, f"{body}\n{email.headers.get('cc', '')}", address)
-        phone = _phone_near(principal.name, body) or phone
+        phone = _phone_near(principal.name, body) or _phone_near(principal.title, body) or phone
 
     if not agency and re.search(r"chief of police|police chief", title, re.I) and city:
         agency = f"{city} Police Department"

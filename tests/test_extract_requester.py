@@ -466,7 +466,7 @@ def test_a_chief_who_asked_an_assistant_to_write_on_his_behalf(rules, sites):
     body = """Good morning,
 
 Chief Ruben Oyelaran asked me to reach out to you on his behalf. He would like a call about a
-co-responder team.
+co-responder team. The Chief can be reached directly at 912-555-0199.
 
 Priya Nandakumar
 Executive Assistant
@@ -484,6 +484,7 @@ Savannah Police Department
     assert (found.name, found.title) == ("Ruben Oyelaran", "Chief")
     assert found.email == "royelaran@savannahpd.example.gov"
     assert found.agency == "Savannah Police Department"  # not the chief's office
+    assert found.phone == "+19125550199"  # his line, not the assistant's
     assert (found.city, found.state) == ("Savannah", "GA")
 
 
