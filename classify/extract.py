@@ -215,12 +215,17 @@ _ORG_WORDS = {
     "program",
     "communications",
 }
+_CREDENTIAL = (
+    r"(?:ph\.?d|psy\.?d|m\.?d|d\.?o|lcsw(?:-c)?|lmsw|lpc(?:-s)?|lmhc|lmft|msw|ma|ms|mba|mpa|"
+    r"rn|bsn|cpm|jd|esq|lcdc|lpcc|cadc|ncc|lisw(?:-s)?|lpn|np|aprn|mph|capt|ret)\.?"
+)
 _CREDENTIALS = re.compile(
-    r",\s*(?:(?:ph\.?d|psy\.?d|m\.?d|d\.?o|lcsw(?:-c)?|lmsw|lpc(?:-s)?|lmhc|lmft|msw|ma|ms|mba|mpa|"
-    r"rn|bsn|cpm|jd|esq|lcdc|lpcc|cadc|ncc|lisw(?:-s)?|lpn|np|aprn|mph|capt|ret)\.?)"
-    r"(?:\s*,\s*[A-Za-z.\-]{2,8})*\s*$",
+    rf",\s*{_CREDENTIAL}(?:\s*,\s*[A-Za-z.\-]{{2,8}})*\s*$",
     re.IGNORECASE,
 )
+# "Broussard, Celeste MD": credentials written after the first name, without a comma
+# (capitals only, so a first name such as "Ma" is kept)
+_TRAILING_CREDENTIALS = re.compile(r"(?:\s+[A-Z][A-Za-z.]*[A-Z]\.?)+$")
 _NAME_PART = (
     r"(?:[A-Z][\w'\-]*\.?|[A-Z]\.|(?:de|del|della|da|di|van|von|der|la|le|st\.?|mc|bin|al)\b)"
 )
@@ -292,6 +297,7 @@ _DEPT = re.compile(r"\bDept\b\.?", re.IGNORECASE)
 _SHERIFFS = re.compile(r"\bSheriffs\b")
 _POLICE_AT_END = re.compile(r"(?<!Regional )(?<!Provincial )(?<!State )(?<!of )\bPolice$")
 _STREET_PART = re.compile(r"^(?:.*\d.*?,\s*)")
+_CITY_OF = re.compile(r"^(?:City|Town|Village|Borough|Township) of\s+", re.IGNORECASE)
 _UNIVERSITY = re.compile(r"universit|college", re.I)
 _UNIT_OF = re.compile(r"^(?:department|office|division) of\b", re.I)
 _DEPARTMENT_OF = re.compile(r"^(?:department|office) of\b", re.I)
@@ -368,6 +374,11 @@ def display_name(from_name: str) -> str:
     if name.count(",") == 1:
         last, first = (part.strip() for part in name.split(","))
         if last and first and " " not in last and not _CREDENTIALS.search(name):
+            credentials = _TRAILING_CREDENTIALS.search(first)
+            if credentials and re.fullmatch(
+                rf"(?:\s+{_CREDENTIAL})+", credentials.group(0), re.IGNORECASE
+            ):
+                first = first[: credentials.start()]
             name = f"{first} {last}"
     name = _CREDENTIALS.sub("", name)
     rank = _RANK_PREFIX.match(name)
@@ -566,6 +577,7 @@ def _address(segment: str) -> tuple[str, str]:
     if normalize_state(f"{city} {match.group('state')}"):
         return "", ""  # "West Virginia" is a state, not the town of West in Virginia
     city = _STREET_PART.sub("", city)
+    city = _CITY_OF.sub("", city)  # "City of Durham, North Carolina"
     if not state or not city or len(city.split()) > 4:
         return "", ""
     # "Harwick NE" is a place line; "Mental Health Unit OR" is not: accept only short lines.
@@ -973,13 +985,26 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
                 break
 
     principal = on_behalf(body) if original is None else None
+    principal_text = body
+    if principal is None and original is None:
+        # A reply from an assistant: their own first message, quoted below, said for whom.
+        for quoted in clean.quoted:
+            if quoted.from_addr.lower() == address:
+                principal = on_behalf(quoted.text)
+                principal_text = quoted.text
+                break
     if principal is not None:
         name = principal.name
         title = principal.title or ""
         agency = principal.agency or agency
         # The principal is often copied: "Cc: Sheriff Wade Holloway <wholloway@...>".
-        address = _email_for(principal.name, f"{body}\n{email.headers.get('cc', '')}", address)
-        phone = _phone_near(principal.name, body) or _phone_near(principal.title, body) or phone
+        copied = email.headers.get("cc", "")
+        address = _email_for(principal.name, f"{principal_text}\n{copied}", address)
+        phone = (
+            _phone_near(principal.name, principal_text)
+            or _phone_near(principal.title, principal_text)
+            or phone
+        )
 
     if not agency and re.search(r"chief of police|police chief", title, re.I) and city:
         agency = f"{city} Police Department"

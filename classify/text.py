@@ -22,6 +22,10 @@ _TRANSLATE = str.maketrans(
         "\u00a0": " ",
         "\u2007": " ",
         "\u202f": " ",
+        "\u2010": "-",  # the Unicode hyphens, non-breaking ones too ("804\u2011555\u20110129")
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2212": "-",
         "\u200b": "",
         "\ufeff": "",
         "\r": "",
@@ -55,8 +59,21 @@ _JUNK_LINE = re.compile(
 )
 _DISCLAIMER = re.compile(
     r"^\s*(?:confidentiality notice|confidentiality statement|notice of confidentiality"
+    r"|(?:e-?mail )?disclaimer:|public records? (?:notice|law|act)"
     r"|this (?:e-?mail|message)(?: and any attachments?)? (?:may contain|is intended|contains)"
+    r"|if you are not the intended recipient"
     r"|the information contained in this|privileged and confidential)",
+    re.IGNORECASE,
+)
+# "This e-mail and any files transmitted with it are the property of ...": a notice when its
+# paragraph uses the words of one, not a person's "This email is to let you know".
+_NOTICE_START = re.compile(
+    r"^\s*(?:this|the contents of this|any) (?:e-?mail|message|communication|transmission)\b",
+    re.IGNORECASE,
+)
+_NOTICE_WORDS = re.compile(
+    r"intended recipient|confidential|privileged|property of|public records?|open records"
+    r"|subject to disclosure|unauthori[sz]ed",
     re.IGNORECASE,
 )
 _SIGN_OFF = re.compile(
@@ -206,15 +223,28 @@ def _split_quoted(lines: list[str], depth: int = 0) -> tuple[list[str], list[Quo
 
 def _drop_boilerplate(lines: list[str]) -> list[str]:
     kept: list[str] = []
-    for line in lines:
-        if _DISCLAIMER.match(line):
+    for i, line in enumerate(lines):
+        if _DISCLAIMER.match(line) or _legal_notice_at(lines, i):
             break  # disclaimers run to the end of the message
         if _JUNK_LINE.match(line):
             continue
         kept.append(line)
-    while kept and not kept[-1].strip():
+    # "--" above the disclaimer belongs to it, not to the signature above
+    while kept and (not kept[-1].strip() or _SIG_DASHES.match(kept[-1])):
         kept.pop()
     return kept
+
+
+def _legal_notice_at(lines: list[str], i: int) -> bool:
+    """A paragraph starting at line i reads as a legal notice (confidentiality, public records)."""
+    if not _NOTICE_START.match(lines[i]) or (i > 0 and lines[i - 1].strip()):
+        return False
+    paragraph = []
+    for line in lines[i : i + 8]:
+        if not line.strip():
+            break
+        paragraph.append(line)
+    return bool(_NOTICE_WORDS.search(" ".join(paragraph)[:600]))
 
 
 def _is_short(line: str) -> bool:

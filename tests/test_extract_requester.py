@@ -617,3 +617,107 @@ def test_a_reply_that_abbreviates_the_agency_keeps_its_full_name():
     assert reply.completed_from(known).agency_type == "campus"
     other = classify.Requester(agency="Avon Police Department", email=known.email)
     assert other.completed_from(known).agency == "Avon Police Department"
+
+
+def test_a_public_records_notice_after_the_signature_is_not_the_signature(rules, sites):
+    body = """We would like a call about co-responders.
+
+Regards,
+
+Lt. Dana Whitfield
+Special Operations Bureau
+Ferndale Police Department
+410 Main St, Ferndale, WA 98248
+360-555-0147
+
+This e-mail and any attachments are the property of the City of Ferndale and may be \
+subject to disclosure under the Public Records Act. If you are not the intended recipient, \
+please delete it.
+"""
+    found = requester(rules, sites, body, from_addr="Dana Whitfield <dw@ferndale.example.gov>")
+    assert found.agency == "Ferndale Police Department"
+    assert (found.city, found.state, found.title) == ("Ferndale", "WA", "Lieutenant")
+
+
+def test_dashes_above_a_confidentiality_notice_leave_the_signature_in_place(rules, sites):
+    body = """Could you email us material on CIT?
+
+Nora Quist
+Program Director
+Prairie Lakes Family Support Network
+Mankato, MN
+507-555-0123
+
+--
+CONFIDENTIALITY NOTICE: this message may contain private information.
+"""
+    found = requester(rules, sites, body, from_addr="Nora Quist <nq@plfsn.example.org>")
+    assert (found.title, found.agency) == (
+        "Program Director",
+        "Prairie Lakes Family Support Network",
+    )
+    assert (found.city, found.state) == ("Mankato", "MN")
+
+
+def test_a_paragraph_that_starts_like_a_notice_but_is_a_request_stays():
+    text = "Hello,\n\nThis email is to ask for a call about CIT.\n\nThanks,\nAl Roe\n"
+    assert "ask for a call" in clean(text).body
+
+
+def test_credentials_after_an_inverted_header_name_and_city_of_place_lines(rules, sites):
+    assert display_name("Okafor, Ruth MD") == "Ruth Okafor"
+    assert display_name("Okafor, Ruth Ph.D.") == "Ruth Okafor"
+    assert display_name("Tran, Thi Ma") == "Thi Ma Tran"  # a name, not a credential
+    body = """Could you email us notes on mobile crisis teams?
+
+Ruth Okafor
+Deputy City Manager
+City of Greenville, South Carolina
+864-555-0166
+"""
+    found = requester(rules, sites, body, from_addr='"Okafor, Ruth MD" <ro@greenville.example.gov>')
+    assert found.name == "Ruth Okafor"
+    assert (found.city, found.state) == ("Greenville", "SC")
+
+
+def test_phone_numbers_written_with_non_breaking_hyphens(rules, sites):
+    body = (
+        "Could you call me about CIT?\n\nEli Marsh\nSergeant\nKent Police Department\n"
+        "253\u2011555\u20110188\n"
+    )
+    found = requester(rules, sites, body, from_addr="Eli Marsh <em@kentpd.example.gov>")
+    assert found.phone == "+12535550188"
+
+
+def test_an_assistant_replying_keeps_the_principal_named_in_her_first_message(rules, sites):
+    body = """Good morning,
+
+The Chief is free for a call any Thursday in May.
+
+Best regards,
+
+Lena Ortiz
+Executive Assistant to Chief Warren Pike
+Ogden Police Department
+(801) 555-0150
+
+From: Ortiz, Lena <lortiz@ogdenpd.example.gov>
+Sent: Monday, April 1, 2024 9:00 AM
+To: LE-MH Learning Sites <learningsites@justice-center.example.org>
+Subject: Request from Chief Pike
+
+> I am writing on behalf of Chief Warren Pike of the Ogden Police Department.
+>
+> He would like to learn about co-responder teams. The Chief can be reached
+> directly at wpike@ogdenpd.example.gov or (801) 555-0151.
+"""
+    found = requester(
+        rules,
+        sites,
+        body,
+        from_addr="Lena Ortiz <lortiz@ogdenpd.example.gov>",
+        subject="RE: Request from Chief Pike",
+    )
+    assert (found.name, found.title) == ("Warren Pike", "Chief")
+    assert found.email == "wpike@ogdenpd.example.gov"
+    assert found.phone == "+18015550151"
