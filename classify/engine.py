@@ -32,6 +32,7 @@ MAX_DOC_CHARS = 12_000
 MAX_VOCAB = 100_000
 MAX_MATCHED_CHARS = 160
 MAX_HITS_PER_RULE = 8
+SHOWN_HITS = 3  # hits per rule whose text is kept for explanations
 _BOUNDARY_WORDS = {"but", "however", "although", "though", "while"}
 _BOUNDARY_PUNCT = {".", "!", "?", ";", ":"}
 _SENTENCE_END = {".", "!", "?", ";", ":", "\n\n"}
@@ -439,11 +440,11 @@ class Engine:
                     )
                     if settled and start < background_at.get(rule.label, (len(doc), ""))[0]:
                         background_at[rule.label] = (start, cue)
-                # Only the first few hits are ever shown; the rest keep their position only.
-                shown = len(result.hits) + len(result.negated) < 3
-                text = _tokens_of(words, spaces, start, end) if shown else ""
-                hit = Hit(start, end, text, cue)
-                (result.negated if cue else result.hits).append(hit)
+                # Only the first few hits (and negated hits) are ever shown; the rest keep
+                # their position only.
+                kept = result.negated if cue else result.hits
+                text = _tokens_of(words, spaces, start, end) if len(kept) < SHOWN_HITS else ""
+                kept.append(Hit(start, end, text, cue))
             if result.hits or result.negated:
                 matches[rule.name] = result
                 labels_of[rule.name] = rule.label

@@ -364,3 +364,15 @@ def test_a_near_stays_within_one_sentence_unless_told_otherwise():
     assert "counselor-rides" in _hits(
         rules, "Q", "We have one counselor. Could she ride with an officer?"
     )
+
+
+def test_a_hit_after_negated_ones_keeps_its_matched_text():
+    rules = classify.parse_rules(ENGINE_RULES)
+    assert rules.engine is not None
+    body = (
+        "Email rather than a phone call. Email rather than a phone call. "
+        "Email rather than a phone call. But a phone call later would help."
+    )
+    match = rules.engine.score("Q", body).matches["call-own-cues"]
+    assert len(match.negated) == 3
+    assert [hit.text for hit in match.hits] == ["phone call"]
