@@ -151,7 +151,7 @@ def _rule_results(prepared: _Prepared, scored: Scored) -> tuple[RuleResult, ...]
             continue
         rule = prepared.rules[position]
         if match.hit:
-            texts = list(dict.fromkeys(h.text for h in match.hits))
+            texts = list(dict.fromkeys(h.text for h in match.hits if h.text))
             reason = f"matched {', '.join(repr(t) for t in texts[:3])}"
             results[position] = RuleResult(
                 rule.name, rule.label, True, rule.weight, texts[0], reason

@@ -444,6 +444,42 @@ PARAPHRASES += [
 ]
 
 
+# Remote clinicians, clinicians on the 911 floor, training named in other words, and needs
+# denied with "we are not trying to".
+PARAPHRASES += [
+    (
+        "Our troopers patrol a huge area with no providers nearby. We are looking at a tablet "
+        "in each car so a clinician can join by video and assess the person with the trooper.",
+        ("co_responder",),
+        (),
+    ),
+    (
+        "We want a crisis counselor working from our communications center to take the "
+        "behavioral health calls that need no officer. Could you send examples?",
+        ("dispatch",),
+        ("email",),
+    ),
+    (
+        "Every deputy should get proper crisis intervention and de-escalation certification "
+        "this year. An introductory call would help us plan.",
+        ("cit",),
+        ("call",),
+    ),
+    (
+        "We are not trying to put counselors in squad cars. The county's new mobile crisis team "
+        "needs an agreement with the police on when officers stay on scene. Please email any "
+        "examples.",
+        ("mobile_crisis",),
+        ("email",),
+    ),
+    (
+        "The plan is to place a licensed counselor together with a deputy on the serious calls.",
+        ("co_responder",),
+        (),
+    ),
+]
+
+
 @pytest.mark.parametrize(("text", "needs", "ta_types"), PARAPHRASES)
 def test_needs_and_help_asked_for_in_the_senders_own_words(rules, sites, text, needs, ta_types):
     analysis = run(rules, sites, text + "\n" + SIGNED)
@@ -472,6 +508,10 @@ HELP_ASKED_FOR = [
     ("Pls call.", ("call",)),
     ("I will go see the chief about it first.", ()),
     ("Our dispatchers take those calls first and pass them on.", ()),
+    ("We'd love to host someone from one of the sites for a day.", ("site_visit",)),
+    ("Could someone come to Fargo to meet with our command staff?", ("site_visit",)),
+    ("A short planning call beforehand would help.", ("call",)),
+    ("Last year our sergeant spent a day talking with their trainers.", ()),
 ]
 
 
@@ -542,6 +582,11 @@ KINDS_IN_OTHER_WORDS = [
         "we want help setting that up with a visit to Tucson.",
         "request",
     ),
+    (
+        "Thanks for your message. I am away at a conference and will be back in the office on "
+        "the 9th. This reply was sent automatically.",
+        "auto_reply",
+    ),
 ]
 
 
@@ -593,6 +638,8 @@ NOT_TOPICS = [
     "the sergeants want someone on their own side of the house.",
     "we read about LAPD's CAMP unit.",
     "we would like to know what it costs.",
+    "too often the outcome is a trip to the ER.",
+    "we might add a second officer later if it works.",
 ]
 
 

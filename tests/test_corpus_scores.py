@@ -1,7 +1,8 @@
 """The shipped rules on the project's own labelled corpora: quality targets, and no regressions.
 
 Every corpus in `tests/corpus` was written by someone who had not seen the rules. `tuning`,
-`unseen-c`, `unseen-d` and `unseen-e` were then used to improve them; `heldout` only to look at
+`unseen-c`, `unseen-d`, `unseen-e` and `unseen-g` were then used to improve them (each scored
+once, untouched, first: the README records those first scores); `heldout` only to look at
 which kinds of answer failed. `tuning` must meet the issue's targets; the others must not fall
 below the figures recorded in the README, so a rule change that makes mail worse fails here even
 when the development corpus still looks perfect.
@@ -62,7 +63,7 @@ FLOORS = {
         "requester_agency": 0.91,
         "requester_state": 0.95,
         "requester_phone": 0.95,
-        "requester_title": 0.91,
+        "requester_title": 0.95,
         "requester_city": 0.91,
         "requester_agency_type": 0.91,
     },
@@ -74,10 +75,10 @@ FLOORS = {
         "ta_types_micro_f1": 0.95,
         "requester_email": 1.00,
         "requester_name": 1.00,
-        "requester_agency": 0.87,
+        "requester_agency": 0.91,
         "requester_state": 1.00,
         "requester_phone": 0.95,
-        "requester_title": 0.91,
+        "requester_title": 0.95,
         "requester_city": 0.83,
         "requester_agency_type": 0.91,
     },
@@ -95,6 +96,21 @@ FLOORS = {
         "requester_title": 1.00,
         "requester_city": 0.95,
         "requester_agency_type": 0.95,
+    },
+    "unseen-g": {
+        "kind_accuracy": 0.96,
+        "specialization_macro_f1": 0.92,
+        "primary_accuracy": 0.95,
+        "topics_micro_f1": 0.95,
+        "ta_types_micro_f1": 0.95,
+        "requester_email": 1.00,
+        "requester_name": 1.00,
+        "requester_agency": 1.00,
+        "requester_state": 1.00,
+        "requester_phone": 1.00,
+        "requester_title": 1.00,
+        "requester_city": 1.00,
+        "requester_agency_type": 1.00,
     },
 }
 
