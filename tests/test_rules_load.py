@@ -376,3 +376,13 @@ def test_a_hit_after_negated_ones_keeps_its_matched_text():
     match = rules.engine.score("Q", body).matches["call-own-cues"]
     assert len(match.negated) == 3
     assert [hit.text for hit in match.hits] == ["phone call"]
+
+
+def test_shipped_token_patterns_all_run_as_phrases():
+    # A pattern spaCy's Matcher must run costs several times a phrase on every message, and
+    # one hyphenated word ("follow-up" is three tokens) is enough to send a rule there.
+    from classify.engine import spell_out
+
+    rules = classify.load_rules(REPO / "rules.toml")
+    slow = [rule.name for rule in rules.rules for p in rule.patterns if spell_out(p) is None]
+    assert slow == []
