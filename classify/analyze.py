@@ -11,6 +11,7 @@ from classify.contacts import own_sites, site_names
 from classify.engine import Engine, Scored
 from classify.extract import empty_requester, extract_requester
 from classify.kind import decide_kind as _decide_kind
+from classify.priority import NO_MARKS, Marks, priority_cues
 from classify.rules import KIND_CUES, Rule, RuleSet
 from classify.sites import SiteDirectory
 from classify.text import CleanText, clean
@@ -28,7 +29,8 @@ from classify.types import (
 NO_NEEDS_KINDS = ("auto_reply", "bounce", "other")
 NO_REQUESTER_KINDS = ("auto_reply", "bounce")
 SUBJECT_BONUS = 1.0  # a need named in the subject is usually the main one
-FIRST_BONUS = 1.0  # ... and so is the one the sender raises first
+FIRST_BONUS = 1.0  # ... and so is the one the sender raises first, unless they say which
+# is their top priority or which one is for later ([priority] cues in the rules file)
 STRENGTH_CAP = 2.0
 SUMMARY_CHARS = 420
 _GREETING = re.compile(
@@ -119,26 +121,48 @@ def _first_position(prepared: _Prepared, scored: Scored, label: str) -> tuple[bo
     return in_subject, first
 
 
+def _body_hits(prepared: _Prepared, scored: Scored, label: str) -> list[int]:
+    return [
+        hit.start
+        for rule in prepared.by_label.get(label, ())
+        if (match := scored.matches.get(rule.name)) is not None
+        for hit in match.hits
+        if hit.start >= scored.subject_end
+    ]
+
+
 def _order_needs(
     rules: RuleSet,
     prepared: _Prepared,
     scored: Scored,
     totals: Mapping[str, float],
     labels: list[str],
+    marks: Marks = NO_MARKS,
 ) -> list[str]:
-    """Primary first: how strongly, whether in the subject, and whether mentioned first.
+    """Primary first: how strongly, whether in the subject, whether mentioned first, and
+    whether the sender calls it their main ask or one for later ([priority] cues).
 
     Scores are capped (relative to the threshold) so a label with many rules does not drown
     the one the sender leads with.
     """
+    if len(labels) < 2:
+        return labels
     positions = {label: _first_position(prepared, scored, label) for label in labels}
     earliest = min((first for _, first in positions.values()), default=0)
 
-    def key(label: str) -> tuple[float, int]:
+    def key(label: str) -> tuple[int, float, int]:
         in_subject, first = positions[label]
         strength = min(totals[label] / max(rules.threshold(label), 0.01), STRENGTH_CAP)
         bonus = (SUBJECT_BONUS if in_subject else 0.0) + (FIRST_BONUS if first == earliest else 0.0)
-        return (-(strength + bonus), first)
+        # The sender's own word on what matters most outranks every inference from wording.
+        tier = 1
+        if marks.main or marks.later:
+            hits = _body_hits(prepared, scored, label)
+            if any(marks.is_main(position) for position in hits):
+                tier = 0
+            elif hits and not in_subject and all(marks.is_later(p) for p in hits):
+                tier = 2
+        return (tier, -(strength + bonus), first)
 
     return sorted(labels, key=key)
 
@@ -233,7 +257,13 @@ def analyze(
         label_scores.append(score)
         if wants_needs and score.accepted:
             accepted[group].append(label)
-    specializations = _order_needs(rules, prepared, scored, totals, accepted["specialization"])
+    marks = NO_MARKS
+    if len(accepted["specialization"]) > 1 and scored.doc is not None:
+        cues = priority_cues(rules.priority, rules.engine.nlp)
+        marks = cues.marks(scored.doc, scored.subject_end)
+    specializations = _order_needs(
+        rules, prepared, scored, totals, accepted["specialization"], marks
+    )
 
     contacted: tuple[str, ...] = ()
     if kind.kind not in NO_NEEDS_KINDS:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from classify.errors import RuleError
-from classify.types import KINDS, SPECIALIZATIONS, TA_TYPES, TOPICS, Background
+from classify.types import KINDS, SPECIALIZATIONS, TA_TYPES, TOPICS, Background, Priority
 
 if TYPE_CHECKING:
     from classify.engine import Engine
@@ -95,6 +95,7 @@ class RuleSet:
     negation_cues: tuple[str, ...] = ()
     negation_window: int = DEFAULT_NEGATION_WINDOW
     background: Background = field(default_factory=Background)
+    priority: Priority = field(default_factory=Priority)
     stat_key: tuple[int, int] = (0, 0)  # (mtime_ns, size) when loaded, for a cheap change check
     engine: Engine | None = field(default=None, compare=False, repr=False)
 
@@ -364,6 +365,8 @@ def parse_rules(
             problems.add(problems.key_line("window"), "negation window must be 0-20 tokens")
         background = _background(negation, problems)
 
+    priority = _priority(doc.get("priority", {}), problems)
+
     raw_rules = doc.get("rule", [])
     if not isinstance(raw_rules, list):
         problems.add(problems.key_line("rule"), "'rule' must be an array of [[rule]] tables")
@@ -387,6 +390,7 @@ def parse_rules(
         negation_cues=cues,
         negation_window=window,
         background=background,
+        priority=priority,
         stat_key=stat_key,
         engine=engine,
     )
@@ -425,6 +429,23 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
         frozenset(label for label in labels if label_group(label)),
         frozenset(" ".join(cue.lower().split()) for cue in settled),
     )
+
+
+def _priority(raw: object, problems: _Problems) -> Priority:
+    """[priority] main and later cues, checked."""
+    if not isinstance(raw, dict):
+        problems.add(problems.key_line("priority"), "[priority] must be a table")
+        return Priority()
+    for key in sorted(set(raw) - {"main", "later"}):
+        problems.add(problems.key_line(key), f"priority: unknown key '{key}' (main, later)")
+    lists = {}
+    for key in ("main", "later"):
+        found = _strings(raw.get(key, []))
+        if found is None:
+            problems.add(problems.key_line(key), f"priority {key} must be a list of strings")
+            found = []
+        lists[key] = tuple(found)
+    return Priority(main=lists["main"], later=lists["later"])
 
 
 def rules_changed(rules: RuleSet) -> bool:

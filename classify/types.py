@@ -188,3 +188,11 @@ class Background:
     labels: frozenset[str] = frozenset()
     # Cues that settle it for the whole email ("we've had CIT since 2015"), lower case.
     settled: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Priority:
+    """Cues that mark the main ask ("our top priority is") or a later one ("down the road")."""
+
+    main: tuple[str, ...] = ()
+    later: tuple[str, ...] = ()

@@ -655,3 +655,36 @@ def test_words_that_only_look_like_topics(rules, sites, context):
     analysis = run(rules, sites, f"We want CIT for our officers, and {context}\n{SIGNED}")
     assert analysis.specializations == ("cit",)
     assert analysis.topics == ()
+
+
+def test_the_senders_top_priority_is_the_primary_need(rules, sites):
+    body = (
+        "Our 911 center codes mental health calls three different ways, and our call takers "
+        "get no training on them; the dispatch supervisors want screening questions.\n\n"
+        "We also want to pair a clinician with an officer on evening shifts. That is our top "
+        "priority for next year.\n" + SIGNED
+    )
+    analysis = run(rules, sites, body, subject="Questions")
+    assert analysis.specializations == ("co_responder", "dispatch")
+
+
+def test_a_need_for_later_is_not_the_primary_one(rules, sites):
+    body = (
+        "Down the road we would like a clinician to ride with our officers on the night "
+        "shift.\n\nThis year we want every patrol officer through the 40-hour CIT course.\n"
+        + SIGNED
+    )
+    analysis = run(rules, sites, body, subject="Questions")
+    assert analysis.specializations == ("cit", "co_responder")
+    # Without the cue, the need raised first would lead.
+    unmarked = run(rules, sites, body.replace("Down the road we", "We"), subject="Questions")
+    assert unmarked.specializations[0] == "co_responder"
+
+
+def test_what_an_agency_goes_beyond_is_background(rules, sites):
+    body = (
+        "Even with trained officers, our mental health calls end at the ER. As the next step "
+        "after CIT we want a clinician riding with our officers.\n" + SIGNED
+    )
+    analysis = run(rules, sites, body, subject="Next step after CIT")
+    assert analysis.specializations == ("co_responder",)

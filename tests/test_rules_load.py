@@ -386,3 +386,23 @@ def test_shipped_token_patterns_all_run_as_phrases():
     rules = classify.load_rules(REPO / "rules.toml")
     slow = [rule.name for rule in rules.rules for p in rule.patterns if spell_out(p) is None]
     assert slow == []
+
+
+def test_priority_cues_are_checked_and_a_bad_entry_reported_with_its_line():
+    text = b"""
+[priority]
+main = ["top priority"]
+later = 3
+soon = ["now"]
+
+[[rule]]
+name = "cit-words"
+label = "cit"
+phrases = ["CIT"]
+"""
+    rules = classify.parse_rules(text)
+    assert rules.priority.main == ("top priority",)
+    assert rules.priority.later == ()
+    assert "rules.toml:4: priority later must be a list of strings" in rules.problems
+    assert "rules.toml:5: priority: unknown key 'soon' (main, later)" in rules.problems
+    assert [r.name for r in rules.rules] == ["cit-words"]
