@@ -138,17 +138,18 @@ def _order_needs(
     totals: Mapping[str, float],
     labels: list[str],
     marks: Marks = NO_MARKS,
-) -> list[str]:
-    """Primary first: how strongly, whether in the subject, whether mentioned first, and
-    whether the sender calls it their main ask or one for later ([priority] cues).
+) -> tuple[list[str], str]:
+    """Primary first, and why: how strongly, whether in the subject, whether mentioned first,
+    and whether the sender calls it their main ask or one for later ([priority] cues).
 
     Scores are capped (relative to the threshold) so a label with many rules does not drown
     the one the sender leads with.
     """
     if len(labels) < 2:
-        return labels
+        return labels, "the only need found" if labels else ""
     positions = {label: _first_position(prepared, scored, label) for label in labels}
     earliest = min((first for _, first in positions.values()), default=0)
+    keys: dict[str, tuple[int, float, int]] = {}
 
     def key(label: str) -> tuple[int, float, int]:
         in_subject, first = positions[label]
@@ -162,9 +163,23 @@ def _order_needs(
                 tier = 0
             elif hits and not in_subject and all(marks.is_later(p) for p in hits):
                 tier = 2
-        return (tier, -(strength + bonus), first)
+        keys[label] = (tier, -(strength + bonus), first)
+        return keys[label]
 
-    return sorted(labels, key=key)
+    ordered = sorted(labels, key=key)
+    primary = ordered[0]
+    in_subject, first = positions[primary]
+    if keys[primary][0] == 0:
+        reason = "the sender calls it the main ask"
+    elif any(tier == 2 for tier, _, _ in keys.values()):
+        reason = "the sender leaves the others for later"
+    elif in_subject:
+        reason = "named in the subject"
+    elif first == earliest:
+        reason = "raised first"
+    else:
+        reason = "the strongest evidence"
+    return ordered, reason
 
 
 def _rule_results(prepared: _Prepared, scored: Scored) -> tuple[RuleResult, ...]:
@@ -261,7 +276,7 @@ def analyze(
     if len(accepted["specialization"]) > 1 and scored.doc is not None:
         cues = priority_cues(rules.priority, rules.engine.nlp)
         marks = cues.marks(scored.doc, scored.subject_end)
-    specializations = _order_needs(
+    specializations, primary_reason = _order_needs(
         rules, prepared, scored, totals, accepted["specialization"], marks
     )
 
@@ -293,4 +308,5 @@ def analyze(
         rule_results=_rule_results(prepared, scored),
         rules_version=rules.version,
         evidence=evidence,
+        primary_reason=primary_reason,
     )

@@ -43,6 +43,7 @@ def explain(analysis: Analysis, *, show_misses: bool = False) -> dict[str, Any]:
         "requester": analysis.requester.as_dict(),
         "specializations": list(analysis.specializations),
         "primary": analysis.primary,
+        "primary_reason": analysis.primary_reason,
         "topics": list(analysis.topics),
         "ta_types": list(analysis.ta_types),
         "contacted_sites": list(analysis.contacted_sites),

@@ -162,6 +162,7 @@ class Analysis:
     rule_results: tuple[RuleResult, ...] = ()
     rules_version: str = ""
     evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # label -> phrases
+    primary_reason: str = ""  # why the first specialization leads ("named in the subject")
 
     @property
     def primary(self) -> str:

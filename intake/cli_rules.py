@@ -117,6 +117,8 @@ def _print_explanation(result: dict[str, Any]) -> None:
     console.print("requester: " + "; ".join(f"{k}={v}" for k, v in who.items()), markup=False)
     for key in ("specializations", "topics", "ta_types", "contacted_sites"):
         console.print(f"{key}: {', '.join(result[key]) or '-'}", markup=False)
+    if result["primary"]:
+        console.print(f"primary: {result['primary']} ({result['primary_reason']})", markup=False)
     table = Table(title="Label scores")
     for column in ("Label", "Group", "Score", "Threshold", "Accepted"):
         table.add_column(column)

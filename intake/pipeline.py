@@ -552,6 +552,7 @@ def record_classification(
         requester=analysis.requester.as_dict(),
         labels=[
             {"label": s.label, "group": s.group, "score": s.score, "threshold": s.threshold}
+            | ({"primary": analysis.primary_reason} if s.label == analysis.primary else {})
             for s in analysis.labels
         ],
         rule_results=[r.as_dict() for r in analysis.rule_results],

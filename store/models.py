@@ -175,7 +175,8 @@ class Classification(Base):
     ta_types: Mapped[list[Any]] = mapped_column(default=list)
     contacted_sites: Mapped[list[Any]] = mapped_column(default=list)
     requester: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    # [{"label": "co_responder", "kind": "specialization", "score": 2.5}, ...]
+    # [{"label": "co_responder", "group": "specialization", "score": 2.5, "threshold": 1.0,
+    #   "primary": "named in the subject"}, ...]: "primary" only on the primary need
     labels: Mapped[list[Any]] = mapped_column(default=list)
     # [{"rule": "...", "label": "...", "hit": true, "matched": "...", "reason": "..."}, ...]
     rule_results: Mapped[list[Any]] = mapped_column(default=list)

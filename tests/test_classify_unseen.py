@@ -666,6 +666,7 @@ def test_the_senders_top_priority_is_the_primary_need(rules, sites):
     )
     analysis = run(rules, sites, body, subject="Questions")
     assert analysis.specializations == ("co_responder", "dispatch")
+    assert analysis.primary_reason == "the sender calls it the main ask"
 
 
 def test_a_need_for_later_is_not_the_primary_one(rules, sites):
@@ -676,6 +677,7 @@ def test_a_need_for_later_is_not_the_primary_one(rules, sites):
     )
     analysis = run(rules, sites, body, subject="Questions")
     assert analysis.specializations == ("cit", "co_responder")
+    assert analysis.primary_reason == "the sender leaves the others for later"
     # Without the cue, the need raised first would lead.
     unmarked = run(rules, sites, body.replace("Down the road we", "We"), subject="Questions")
     assert unmarked.specializations[0] == "co_responder"

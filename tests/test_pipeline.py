@@ -61,6 +61,9 @@ def test_end_to_end_request_is_recorded_classified_and_notified(
         assert "co_responder" in request.specializations
         classification = session.scalars(select(Classification)).one()
         assert classification.rules_version and classification.request_id == request.id
+        primary = [label for label in classification.labels if "primary" in label]
+        assert [label["label"] for label in primary] == [request.specializations[0]]
+        assert primary[0]["primary"]  # why it leads, in words
         assert session.scalars(select(SiteSuggestion)).all(), (
             "a co-responder request gets suggestions"
         )

@@ -132,6 +132,7 @@ def test_explain_lists_labels_and_fired_rules():
     analysis = classify.analyze(parse_email(make_email(CIT_BODY)), rules, sites)
     result = explain(analysis)
     assert result["primary"] == "cit"
+    assert result["primary_reason"] == "the only need found"
     assert any(r["rule"] == "cit-named" and r["matched"] == "CIT" for r in result["rules"])
     assert all(r["hit"] or "negated" in r["reason"] for r in result["rules"])
     assert len(explain(analysis, show_misses=True)["rules"]) == len(rules.rules)
