@@ -583,6 +583,22 @@ KINDS_IN_OTHER_WORDS = [
         "request",
     ),
     (
+        "Dear Hiring Manager, I would like to apply for the position of crisis counselor. I "
+        "spent three years riding with officers on a co-responder team and doing follow-up "
+        "visits. My resume is attached.",
+        "other",
+    ),
+    (
+        "To the records custodian: under the Freedom of Information Act I request all CIT "
+        "training rosters and crisis call reports from 2023. Please advise of any fees.",
+        "other",
+    ),
+    (
+        "We plan to apply for the federal grant to start a co-responder team; could you "
+        "send budgets that other departments used?",
+        "request",
+    ),
+    (
         "Thanks for your message. I am away at a conference and will be back in the office on "
         "the 9th. This reply was sent automatically.",
         "auto_reply",
