@@ -646,6 +646,8 @@ TOPICS_IN_OTHER_WORDS = [
     ("the state start-up money ends in two years.", "funding"),
     ("officers need a place to take people other than the ER or the jail.", "jail_diversion"),
     ("ours is the largest county in the state by land area.", "rural"),
+    ("we are not sure we are measuring the right things.", "data"),
+    ("we report arrests avoided and ER trips avoided to the council each quarter.", "data"),
 ]
 
 # Words whose stems mean something else, and costs that are only something to measure.
