@@ -324,6 +324,28 @@ _NOT_PLACE_WORDS = (
         "justice",
     }
 )
+# "Criminal Justice Coordinating Council", "City Administrator's Office": names that need
+# the county or city a signature gives elsewhere to say whose they are.
+_GENERIC_NAME_WORDS = _NOT_PLACE_WORDS | {
+    "coordinating",
+    "council",
+    "administrator",
+    "administrator's",
+    "manager's",
+    "attorney's",
+    "medical",
+    "clinical",
+    "programs",
+    "outreach",
+    "response",
+}
+
+
+def _generic_name(agency: str) -> bool:
+    words = [w.lower().strip(".,()") for w in agency.split()]
+    return bool(words) and all(w in _GENERIC_NAME_WORDS for w in words)
+
+
 _PLACE_NAME = re.compile(r"^[A-Z][A-Za-z.'\-]+(?:\s[A-Z][A-Za-z.'\-]+){0,3}$")
 # "here in Savannah", "at Chatham County E-911 in Savannah": a place the writer is in.
 _PLACE_IN_TEXT = re.compile(
@@ -659,7 +681,8 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
                 title_line = True
                 continue
             if _is_agency(segment) and not agency:
-                if title_line and not _STRONG_AGENCY.search(segment):
+                if title_line and (not _STRONG_AGENCY.search(segment) or _generic_name(segment)):
+                    # "Nurse Manager, Emergency Department": the hospital comes below
                     unit_on_title_line = unit_on_title_line or segment
                     continue
                 found_agency, hint = normalize_agency(segment)
@@ -703,7 +726,7 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
         agency = f"{institution} {agency}"
     elif agency and _DEPARTMENT_OF.match(agency) and (department := _police_below(lines[start:])):
         agency = department  # "Office of the Chief of Police" / "Chattanooga Police Department"
-    elif agency and _DEPARTMENT_OF.match(agency):
+    elif agency and (_DEPARTMENT_OF.match(agency) or _generic_name(agency)):
         for line in lines[start:]:
             for segment in _segments(line):
                 whole = _UNIVERSITY.search(segment) or _AGENCY_LEAD.match(segment)

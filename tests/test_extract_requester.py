@@ -721,3 +721,38 @@ Subject: Request from Chief Pike
     assert (found.name, found.title) == ("Warren Pike", "Chief")
     assert found.email == "wpike@ogdenpd.example.gov"
     assert found.phone == "+18015550151"
+
+
+def test_a_unit_on_the_title_line_gives_way_to_the_hospital_below(rules, sites):
+    body = """Could someone call me about co-responders?
+
+Thanks,
+Ivy Chen, RN
+Charge Nurse, Emergency Department
+Mercy Valley Medical Center
+208-555-0177
+"""
+    found = requester(rules, sites, body, from_addr="Ivy Chen <ichen@mercyvalley.example.org>")
+    assert (found.title, found.agency) == ("Charge Nurse", "Mercy Valley Medical Center")
+
+
+def test_a_generic_office_takes_the_county_or_city_its_signature_names(rules, sites):
+    body = """Could you send material on crisis teams?
+
+Omar Haddad
+Analyst | City Manager's Office | City of Boulder
+303-555-0190
+"""
+    found = requester(rules, sites, body, from_addr="Omar Haddad <oh@boulder.example.gov>")
+    assert found.agency == "City of Boulder City Manager's Office"
+    assert found.agency_type == "government"
+    body = """Could you send material on crisis teams?
+
+Lena Voss
+Planner, Criminal Justice Coordinating Council
+Story County, Iowa
+515-555-0122
+"""
+    found = requester(rules, sites, body, from_addr="Lena Voss <lv@storycounty.example.gov>")
+    assert found.agency == "Story County Criminal Justice Coordinating Council"
+    assert found.state == "IA"
