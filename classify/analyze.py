@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from classify.contacts import own_sites, site_names
 from classify.engine import Engine, Scored
-from classify.extract import empty_requester, extract_requester
+from classify.extract import empty_requester, extract_requester, forwarded_original
 from classify.kind import decide_kind as _decide_kind
 from classify.priority import NO_MARKS, Marks, priority_cues
 from classify.rules import KIND_CUES, Rule, RuleSet
@@ -38,15 +38,30 @@ _GREETING = re.compile(
     r"\b[^\n]{0,60}$",
     re.IGNORECASE,
 )
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:re:\s*)?(?:fw|fwd)\s*:", re.IGNORECASE)
 _GROUPS = (("specialization", SPECIALIZATIONS), ("topic", TOPICS), ("ta_type", TA_TYPES))
 
 
 def classification_text(cleaned: CleanText) -> str:
-    """The new text, plus a forwarded message (its content is what the sender asks about)."""
+    """The new text, plus a forwarded message (its content is what the sender asks about).
+
+    When the forwarder only hands the original sender over to the program, the original's
+    own words are the request: the forwarder's ("I teach the CIT classes here") are not.
+    """
+    if forwarded_original(cleaned) is not None:
+        return cleaned.quoted[0].text
     parts = [cleaned.body]
     if cleaned.forwarded and cleaned.quoted:
         parts.append(cleaned.quoted[0].text)
     return "\n\n".join(p for p in parts if p.strip())
+
+
+def read_body(email: EmailLike) -> CleanText:
+    """The cleaned body; an Outlook "FW:" quotes its original like a reply, but forwards it."""
+    cleaned = clean(email.body_text)
+    if not cleaned.forwarded and cleaned.quoted and _FORWARD_SUBJECT.match(email.subject):
+        cleaned = replace(cleaned, forwarded=True)
+    return cleaned
 
 
 @dataclass(frozen=True)
@@ -223,7 +238,7 @@ def decide_kind(
     """The kind of an email from its headers, and from its text when rules are given."""
     if rules is None or rules.engine is None:
         return _decide_kind(email, known_thread=known_thread)
-    cleaned = clean(email.body_text)
+    cleaned = read_body(email)
     scored = rules.engine.score(email.subject, classification_text(cleaned))
     return _decide_kind(
         email,
@@ -238,7 +253,7 @@ def analyze(
     email: EmailLike, rules: RuleSet, sites: SiteDirectory, *, known_thread: bool = False
 ) -> Analysis:
     """Kind, requester, needs, contacted sites and evidence for one email."""
-    cleaned = clean(email.body_text)
+    cleaned = read_body(email)
     text = classification_text(cleaned)
     if rules.engine is None:
         raise ValueError("RuleSet has no compiled engine: load it with classify.load_rules")

@@ -276,6 +276,17 @@ _ASKED_ME = re.compile(
     r"(?P<name>[A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){1,2})\s+(?:has\s+)?asked\s+me\s+to\s+"
     r"(?:reach out|contact|write|email|get in touch)[^.]{0,60}\b(?:on (?:his|her|their) behalf)"
 )
+# A forwarder who hands someone over rather than asking for themselves.
+_HANDOFF = re.compile(
+    r"\b(?:passing (?:it|this|the \w+) (?:along|on)|pass(?:ing)? along (?:the|her|his|their)"
+    r"|reply to (?:him|her|them) directly|respond to (?:him|her|them) directly"
+    r"|(?:I've|I have|I) (?:copied|cc'?d|cc'?ed) (?:him|her|them)|(?:he's|she's|they're) copied"
+    r"|(?:help|assist) (?:him|her|them)(?: out)?\b|better placed to help"
+    r"|(?:sent|forwarded) me the (?:note|email|message|request) below)",
+    re.IGNORECASE,
+)
+MAX_BARE_FORWARD_WORDS = 40
+MAX_HANDOFF_WORDS = 150
 _FAX = re.compile(r"\bfax\b|\bf\s*[:.]\s*$", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _GENERIC_LOCALPART = re.compile(r"^(?:no-?reply|info|admin|support|webmaster|contact|office)@")
@@ -962,11 +973,14 @@ def _phone_near(name: str, body: str) -> str:
 
 
 def forwarded_original(clean: CleanText) -> QuotedMessage | None:
-    """The forwarded message whose sender is the real requester, when the forwarder adds little."""
+    """The forwarded message whose sender is the real requester: the forwarder adds little,
+    or hands the sender over ("passing it along", "please reply to him directly")."""
     if not clean.forwarded or not clean.quoted:
         return None
     words = _WORDS.findall(clean.body)
-    if len(words) > 40:
+    if len(words) > MAX_HANDOFF_WORDS or (
+        len(words) > MAX_BARE_FORWARD_WORDS and not _HANDOFF.search(clean.body)
+    ):
         return None  # the forwarder writes their own request and forwards context
     original = clean.quoted[0]
     return original if original.from_addr else None

@@ -708,3 +708,67 @@ def test_what_an_agency_goes_beyond_is_background(rules, sites):
     )
     analysis = run(rules, sites, body, subject="Next step after CIT")
     assert analysis.specializations == ("co_responder",)
+
+
+THIRD_PARTY_FORWARD = """Hello,
+
+I coordinate the state's crisis training grants and teach the regional CIT classes. Sgt. Ruiz \
+wrote to me after last month's class and I think your program can help him more than I can, \
+so I am passing it along. He's copied here; please reply to him directly.
+
+Thanks,
+Dana Pike
+Training Coordinator
+State Crisis Training Office
+505-555-0100
+
+From: Ruiz, Mateo <mruiz@taospd.example.gov>
+Sent: Monday, March 3, 2025 8:12 AM
+To: Pike, Dana <dpike@crisis.state.example.gov>
+Subject: follow-up idea
+
+Dana,
+
+We keep going back to the same eight or nine people every week. I want one of my officers and \
+a case manager from the clinic to check on them after each crisis and help them get into \
+treatment.
+
+Sgt. Mateo Ruiz
+Taos Police Department
+Taos, NM
+575-555-0131
+"""
+
+
+def test_a_third_party_hand_off_is_the_original_senders_request(rules, sites):
+    analysis = run(
+        rules,
+        sites,
+        THIRD_PARTY_FORWARD,
+        subject="FW: follow-up idea",
+        from_addr="Dana Pike <dpike@crisis.state.example.gov>",
+    )
+    assert analysis.requester.name == "Mateo Ruiz"
+    assert analysis.requester.email == "mruiz@taospd.example.gov"
+    assert analysis.requester.agency == "Taos Police Department"
+    # The forwarder's own work ("teach the regional CIT classes", grants) is not the need.
+    assert analysis.specializations == ("follow_up",)
+    assert analysis.topics == ()
+
+
+def test_a_forwarder_with_a_request_of_their_own_stays_the_requester(rules, sites):
+    own = THIRD_PARTY_FORWARD.replace(
+        "I think your program can help him more than I can, so I am passing it along. He's "
+        "copied here; please reply to him directly.",
+        "his note made me realise we need this for every small department in the state. We "
+        "are writing a statewide guide on follow-up teams; could you send examples of "
+        "policies and staffing from the learning sites?",
+    )
+    analysis = run(
+        rules,
+        sites,
+        own,
+        subject="FW: follow-up idea",
+        from_addr="Dana Pike <dpike@crisis.state.example.gov>",
+    )
+    assert analysis.requester.email == "dpike@crisis.state.example.gov"
