@@ -480,6 +480,29 @@ PARAPHRASES += [
 ]
 
 
+# Mobile-written and second-language wordings.
+PARAPHRASES += [
+    (
+        "Nights it's just us. We'd like somebody from mental health who could ride out with "
+        "our deputies on weekends.",
+        ("co_responder",),
+        (),
+    ),
+    (
+        "Our service wants a mixed team with the health network: one officer and one social "
+        "worker going together to the mental health calls.",
+        ("co_responder",),
+        (),
+    ),
+    (
+        "The county crisis line now has a team that goes out without police. We need to know "
+        "how our 911 centers can route a call to that team instead of sending a deputy.",
+        ("mobile_crisis", "dispatch"),
+        (),
+    ),
+]
+
+
 @pytest.mark.parametrize(("text", "needs", "ta_types"), PARAPHRASES)
 def test_needs_and_help_asked_for_in_the_senders_own_words(rules, sites, text, needs, ta_types):
     analysis = run(rules, sites, text + "\n" + SIGNED)
@@ -512,6 +535,11 @@ HELP_ASKED_FOR = [
     ("Could someone come to Fargo to meet with our command staff?", ("site_visit",)),
     ("A short planning call beforehand would help.", ("call",)),
     ("Last year our sergeant spent a day talking with their trainers.", ()),
+    ("Could we talk with the people who run it?", ("call",)),
+    ("Would a Teams meeting with one of the sites work?", ("call",)),
+    ("Our two patrol teams call the shelter before every visit.", ()),
+    ("We'd like to go out there and see how they run it.", ("site_visit",)),
+    ("We would send two people to see the unit in action.", ("site_visit",)),
 ]
 
 
@@ -648,6 +676,9 @@ TOPICS_IN_OTHER_WORDS = [
     ("ours is the largest county in the state by land area.", "rural"),
     ("we are not sure we are measuring the right things.", "data"),
     ("we report arrests avoided and ER trips avoided to the council each quarter.", "data"),
+    ("we are eleven sworn.", "rural"),
+    ("it is two hours to the nearest psych bed.", "rural"),
+    ("half the people in our jail need treatment more than a cell.", "jail_diversion"),
 ]
 
 # Words whose stems mean something else, and costs that are only something to measure.
