@@ -503,6 +503,35 @@ PARAPHRASES += [
 ]
 
 
+# Words that only look like a need or an ask.
+PARAPHRASES += [
+    (
+        "Our counselors keep citing HIPAA. We want a clinician based inside the department. "
+        "Could you email examples?",
+        ("embedded_clinician",),
+        ("email",),
+    ),
+    (
+        "I want my officers trained on talking with someone who is suicidal and on when to "
+        "call EMS. Please email a curriculum.",
+        ("cit",),
+        ("email",),
+    ),
+    (
+        "None of our deputies have had crisis intervention training beyond the academy. The "
+        "sheriff wants to start there.",
+        ("cit",),
+        (),
+    ),
+    (
+        "We got 8 officers and mental calls are eating us alive. Can somebody come down here "
+        "and show my guys how to handle them?",
+        ("cit",),
+        ("site_visit",),
+    ),
+]
+
+
 @pytest.mark.parametrize(("text", "needs", "ta_types"), PARAPHRASES)
 def test_needs_and_help_asked_for_in_the_senders_own_words(rules, sites, text, needs, ta_types):
     analysis = run(rules, sites, text + "\n" + SIGNED)
@@ -540,6 +569,8 @@ HELP_ASKED_FOR = [
     ("Our two patrol teams call the shelter before every visit.", ()),
     ("We'd like to go out there and see how they run it.", ("site_visit",)),
     ("We would send two people to see the unit in action.", ("site_visit",)),
+    ("We came home with copies of their forms.", ()),
+    ("Could someone call me to talk about options?", ("call",)),
 ]
 
 
@@ -676,9 +707,10 @@ TOPICS_IN_OTHER_WORDS = [
     ("ours is the largest county in the state by land area.", "rural"),
     ("we are not sure we are measuring the right things.", "data"),
     ("we report arrests avoided and ER trips avoided to the council each quarter.", "data"),
-    ("we are eleven sworn.", "rural"),
+    ("we are nine sworn.", "rural"),
     ("it is two hours to the nearest psych bed.", "rural"),
     ("half the people in our jail need treatment more than a cell.", "jail_diversion"),
+    ("we have 8 officers.", "rural"),
 ]
 
 # Words whose stems mean something else, and costs that are only something to measure.
@@ -689,6 +721,7 @@ NOT_TOPICS = [
     "we would like to know what it costs.",
     "too often the outcome is a trip to the ER.",
     "we might add a second officer later if it works.",
+    "our 14 sworn officers cover two shifts a day.",
 ]
 
 
