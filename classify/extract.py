@@ -165,7 +165,8 @@ _TITLE_WORDS = {
 }
 _AGENCY_HEADS = re.compile(
     r"\b(?:department|dept\.?|office|police|pd|so|service|services|center|centre|network|agency|"
-    r"commission|authority|hospital|clinic|sheriff'?s? (?:office|department)|university|college|"
+    r"commission|commissioners|supervisors|authority|hospital|clinic|"
+    r"sheriff'?s? (?:office|department)|university|college|"
     r"institute|alliance|coalition|council|board|district attorney|system|partnership|"
     r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative|court|"
     r"(?:communications?|911) district|county 911|city 911|regional 911|metro 911|e-?911|"
@@ -231,7 +232,7 @@ _NAME_PART = (
 )
 _NAME = re.compile(rf"^(?P<name>{_NAME_PART}(?:\s+{_NAME_PART}){{1,4}})$", re.UNICODE)
 _RANK_PREFIX = re.compile(
-    r"^(?P<rank>s/sgt|ssgt|staff\s+sgt\.?|staff\s+sergeant|deputy\s+chief|asst\.?\s+chief|"
+    r"^(?P<rank>s/sgt|ssgt|staff\s+sgt\.?|staff\s+sergeant|deputy\s+chief|dep\.?\s+chief|asst\.?\s+chief|"
     r"assistant\s+chief|lt\.?\s+col\.?|sgt|sergeant|lt|lieut|lieutenant|capt|cpt|captain|cmdr|"
     r"commander|maj|major|chief|det|detective|ofc|officer|cpl|corporal|dep|deputy|sheriff|"
     r"undersheriff|insp|inspector|supt|col|colonel|cst|constable|trooper|tpr)\.?\s+(?P<rest>.+)$",
@@ -249,12 +250,23 @@ _ADDRESS = re.compile(
     rf"(?:^|,\s*|\s{{2,}}|•\s*|·\s*|\|\s*)(?P<city>[A-Z][A-Za-z.'\- ]{{1,40}}?),?\s+"
     rf"(?P<state>[A-Z]{{2}}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\.?(?:,?\s+(?P<zip>{_ZIP}))?\s*$"
 )
-_INTRO = re.compile(
-    r"\bI(?:'m| am)\s+(?:a|an|the)\s+(?P<title>[\w /-]{2,60}?)\s+(?:with|at|for|of|in)\s+"
-    r"(?:the\s+)?"
+_AGENCY_IN_INTRO = (
     r"(?P<agency>(?:[A-Z][\w.'&-]*\s+){0,7}?(?:Police Department|Police Service|Police|"
     r"Sheriff's Office|Sheriff's Department|Sheriff's Office|Department of [A-Z][\w ]+|"
-    r"[A-Z][\w]* (?:Center|Centre|Network|Services|Agency|College|University)|PD|SO))\b"
+    r"[A-Z][\w]* (?:Center|Centre|Network|Services|Agency|College|University|Alliance|"
+    r"Coalition|Association|Foundation)|PD|SO))\b"
+)
+# "I'm the CIT coordinator for ...", "I am program coordinator in ..." (no article)
+_INTRO = re.compile(
+    r"\bI(?:'m| am)\s+(?:(?:a|an|the)\s+)?(?P<title>[\w /-]{2,60}?)\s+(?:with|at|for|of|in)\s+"
+    r"(?:the\s+)?" + _AGENCY_IN_INTRO
+)
+# "Hi, this is Deputy Kayla Strand with the Gallatin County Sheriff's Office"
+_THIS_IS = re.compile(
+    r"\b(?:this is|my name is|I'm|I am)\s+(?P<rank>(?i:deputy chief|deputy|sgt|sergeant|lt|"
+    r"lieutenant|officer|detective|det|cpl|corporal|capt|captain|chief|sheriff|undersheriff|"
+    r"major|trooper|commander))\.?\s+[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){1,2}\s+"
+    r"(?:with|from|at|of)\s+(?:the\s+)?" + _AGENCY_IN_INTRO
 )
 _OWN_TITLE = re.compile(
     r"\b(?:I'm|I am|[Aa]s)\s+(?:a|an|the)\s+(?:new\s+|current\s+|acting\s+|interim\s+)?"
@@ -267,7 +279,9 @@ _AGENCY_IN_TEXT = re.compile(
 )
 _ON_BEHALF = re.compile(
     r"\bon behalf of\s+(?:(?P<honorific>(?i:dr|mr|mrs|ms|chief|sheriff|director|commissioner|"
-    r"captain|capt|lt|sgt|major|judge|mayor))\.?\s+)?(?P<name>[A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){1,3})"
+    r"captain|capt|lt|sgt|major|judge|mayor))\.?\s+)?"
+    # name parts end before a full stop unless they are initials ("Wayne Bowman. The Sheriff")
+    r"(?P<name>(?:[A-Z]\.|[A-Z][\w'\-]+)(?:\s+(?:[A-Z]\.|[A-Z][\w'\-]+)){1,3})"
     r"(?:,\s*(?:the\s+|our\s+)?(?P<rest>[^,;:\n]{3,140}))?"
 )
 _ASKED_ME = re.compile(
@@ -308,6 +322,16 @@ _DEPT = re.compile(r"\bDept\b\.?", re.IGNORECASE)
 _SHERIFFS = re.compile(r"\bSheriffs\b")
 _POLICE_AT_END = re.compile(r"(?<!Regional )(?<!Provincial )(?<!State )(?<!of )\bPolice$")
 _STREET_PART = re.compile(r"^(?:.*\d.*?,\s*)")
+_GOVERNMENT_TITLE = re.compile(
+    r"\b(?:county|city|town|village|borough) (?:manager|administrator|executive|commissioner|clerk)"
+    r"|\bmayor\b|\bcommissioner\b",
+    re.IGNORECASE,
+)
+# "Baldwin Co 911", "Lee Co. Sheriff's Office"
+_COUNTY_ABBREVIATION = re.compile(
+    r"(?<=[a-z] )Co\.?(?= (?:911|E-?911|Sheriff|Jail|Board|Health|Commission|Emergency|"
+    r"Communications|Dispatch|Government|Administrator|Manager)\b)"
+)
 _CITY_OF = re.compile(r"^(?:City|Town|Village|Borough|Township) of\s+", re.IGNORECASE)
 _UNIVERSITY = re.compile(r"universit|college", re.I)
 _UNIT_OF = re.compile(r"^(?:department|office|division) of\b", re.I)
@@ -439,7 +463,29 @@ def _person_name(line: str) -> tuple[str, str]:
 
 def _signature_lines(lines: Sequence[str]) -> list[str]:
     """Non-blank lines, a one-line signature's parts ('Sgt. Ann Roe | Avon PD') as lines."""
-    return [part.strip() for line in lines for part in _PARTS_SPLIT.split(line) if part.strip()]
+    return [
+        _COUNTY_ABBREVIATION.sub("County", _capitalized(part.strip()))
+        for line in lines
+        for part in _PARTS_SPLIT.split(line)
+        if part.strip()
+    ]
+
+
+def _capitalized(line: str) -> str:
+    """'comm supervisor, baldwin co 911' -> 'Comm Supervisor, Baldwin Co 911' (a signature typed
+    in lower case); 'robertsdale al' -> 'Robertsdale AL'; addresses and mixed case kept."""
+    if line != line.lower() or "@" in line or not any(ch.isalpha() for ch in line):
+        return line
+    words = line.split(" ")
+    out = []
+    for i, word in enumerate(words):
+        if i == len(words) - 1 and len(word) == 2 and normalize_state(word.upper()):
+            out.append(word.upper())
+        elif word in {"of", "the", "and", "for", "de", "la"} and i > 0:
+            out.append(word)
+        else:
+            out.append(word[:1].upper() + word[1:])
+    return " ".join(out)
 
 
 def _segments(line: str) -> list[str]:
@@ -534,13 +580,19 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
         text,
     ):
         return "government"
+    if re.search(
+        r"\b(?:county|city)\b.*\b(?:human services|public health|health department|"
+        r"health (?:&|and) human)",
+        text,
+    ):
+        return "government"  # "Fort Bend County Health & Human Services"
     if re.search(r"\bcourts?\b|\bjudicial\b", text):
         return "other"
     if re.search(r"\bnami\b|\bfamil(?:y|ies)\b|\bparents'?\b|\badvoca", text):
         return "other"  # families and advocates, not providers
     if re.search(
         r"behavioral|mental health|crisis|recovery|counseling|treatment|addiction|psychiatr|"
-        r"wellness|substance",
+        r"wellness|substance|community services? board",
         text,
     ):
         return "behavioral_health"
@@ -611,6 +663,9 @@ def _address(segment: str) -> tuple[str, str]:
         return "", ""  # "West Virginia" is a state, not the town of West in Virginia
     city = _STREET_PART.sub("", city)
     city = _CITY_OF.sub("", city)  # "City of Durham, North Carolina"
+    if _is_agency(city):
+        # "Coosa Bend PD, Alabama": the place in the agency's name
+        city = _place_in_agency_name(normalize_agency(city)[0])
     if not state or not city or len(city.split()) > 4:
         return "", ""
     # "Harwick NE" is a place line; "Mental Health Unit OR" is not: accept only short lines.
@@ -662,7 +717,9 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             name, rank, start = found, found_rank, i + 1
             break
         head, comma, rest = line.partition(",")
-        found, found_rank = _person_name(head) if comma else ("", "")
+        # "Fort Calloway, AR" is a place, not a person
+        place_line = bool(_address(line)[0])
+        found, found_rank = _person_name(head) if comma and not place_line else ("", "")
         if found and len(found.split()) >= 2:
             # "Ray Lindahl, Chief of Police, Ely Police Department": the rest is read as usual.
             lines[i] = rest.strip()
@@ -724,6 +781,15 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
     if not agency and unit_on_title_line:
         agency, hint = normalize_agency(unit_on_title_line)
         state = state or normalize_state(hint)
+    if not agency and _GOVERNMENT_TITLE.search(title):
+        # "County Manager, Silver Basin County": the county is the agency
+        for line in lines[start:]:
+            for segment in _segments(line):
+                if _COUNTY.match(segment) or _AGENCY_LEAD.match(segment):
+                    agency = segment
+                    break
+            if agency:
+                break
     if not agency and re.search(r"\bsheriff\b", title, re.I):
         # "Sheriff, Calhoun County": the county names the sheriff's office.
         for line in lines[start:]:
@@ -735,8 +801,14 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
                 break
     if agency and institution and _UNIT_OF.match(agency):
         agency = f"{institution} {agency}"
-    elif agency and _DEPARTMENT_OF.match(agency) and (department := _police_below(lines[start:])):
-        agency = department  # "Office of the Chief of Police" / "Chattanooga Police Department"
+    elif (
+        agency
+        and (_DEPARTMENT_OF.match(agency) or _generic_name(agency))
+        and (department := _police_below(lines[start:]))
+    ):
+        # "Office of the Chief of Police" or "Support Services" above "Chattanooga Police
+        # Department": the department is the agency
+        agency = department
     elif agency and (_DEPARTMENT_OF.match(agency) or _generic_name(agency)):
         for line in lines[start:]:
             for segment in _segments(line):
@@ -837,6 +909,9 @@ def _place_in_agency_name(agency: str) -> str:
 
 
 def _body_title_agency(body: str) -> tuple[str, str]:
+    introduced = _THIS_IS.search(body[:1500])
+    if introduced:
+        return expand_title(introduced.group("rank")), normalize_agency(introduced["agency"])[0]
     match = _INTRO.search(body[:3000])
     if not match:
         return "", ""
@@ -972,6 +1047,23 @@ def _phone_near(name: str, body: str) -> str:
     return ""
 
 
+_THEIR_PHONE = re.compile(
+    r"\b(?:his|her)\s+(?:direct\s+line|cell(?:\s+phone)?|mobile|number|phone|desk)\b"
+    r"|\b(?:he|she)\s+can\s+(?:also\s+)?be\s+reached\b",
+    re.IGNORECASE,
+)
+
+
+def _phone_by_pronoun(text: str) -> str:
+    """'His direct line is 912-555-0170': the principal's number, told by pronoun."""
+    for sentence in _SENTENCE_SPLIT.split(text[:5000]):
+        if _THEIR_PHONE.search(sentence):
+            phone = _phone(sentence)
+            if phone:
+                return phone
+    return ""
+
+
 def forwarded_original(clean: CleanText) -> QuotedMessage | None:
     """The forwarded message whose sender is the real requester: the forwarder adds little,
     or hands the sender over ("passing it along", "please reply to him directly")."""
@@ -1011,8 +1103,11 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
     # Earlier messages from the same person, quoted below, often carry the full signature.
     if original is None and not (city and state and phone and agency and title):
         for quoted in clean.quoted:
-            if quoted.from_addr and quoted.from_addr == address:
-                old = read_signature(quoted_signature(quoted), header_name)
+            if quoted.from_addr and quoted.from_addr != address:
+                continue
+            old = read_signature(quoted_signature(quoted), header_name)
+            # "On Monday, Marcus wrote:" may name no address; the signature names the writer
+            if quoted.from_addr or (old.name and name and _names_agree(old.name, name)):
                 title = title or old.title
                 agency = agency or old.agency
                 if not city and old.city:
@@ -1040,9 +1135,14 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
         phone = (
             _phone_near(principal.name, principal_text)
             or _phone_near(principal.title, principal_text)
+            or _phone_by_pronoun(principal_text)
             or phone
         )
 
+    if not phone and original is None:
+        # "My number is 612 555 0190": its area code also helps place the writer
+        phone = _phone_near(name, body) if name else ""
+        phone = phone or _phone(body[-1500:])
     if not agency and re.search(r"chief of police|police chief", title, re.I) and city:
         agency = f"{city} Police Department"
     agency = _campus_agency(agency, title)
@@ -1059,9 +1159,6 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
         state = state or found_state
     if not state and len(phone_regions(phone)) == 1:
         state = phone_regions(phone)[0]  # an agency's desk phone is in its own state
-    if not phone and original is None:
-        phone = _phone_near(name, body) if name else ""
-        phone = phone or _phone(body[-1500:])
     requester = Requester(
         name=name,
         title=title,

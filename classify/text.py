@@ -73,7 +73,7 @@ _NOTICE_START = re.compile(
 )
 _NOTICE_WORDS = re.compile(
     r"intended recipient|confidential|privileged|property of|public records?|open records"
-    r"|subject to disclosure|unauthori[sz]ed",
+    r"|disclosure|public information act|unauthori[sz]ed|received (?:this|it) in error",
     re.IGNORECASE,
 )
 _SIGN_OFF = re.compile(

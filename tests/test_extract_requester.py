@@ -756,3 +756,111 @@ Story County, Iowa
     found = requester(rules, sites, body, from_addr="Lena Voss <lv@storycounty.example.gov>")
     assert found.agency == "Story County Criminal Justice Coordinating Council"
     assert found.state == "IA"
+
+
+def test_a_writer_who_introduces_themselves_by_rank_in_the_text(rules, sites):
+    body = (
+        "Hi, this is Sgt. Colby Dunn with the Teton County Sheriff's Office in Wyoming. "
+        "Could someone call me about CIT? 307-555-0144\n"
+    )
+    found = requester(rules, sites, body, from_addr="Colby Dunn <cdunn@tetonso.example.gov>")
+    assert (found.title, found.agency) == ("Sergeant", "Teton County Sheriff's Office")
+    assert found.agency_type == "sheriff" and found.state == "WY"
+
+
+def test_an_introduction_without_an_article_and_a_number_in_the_text(rules, sites):
+    body = (
+        "My name is Hodan Ali I am outreach coordinator in East African Family Health Alliance "
+        "here in Minneapolis. Can we have a phone meeting? My number is 612 555 0177.\n"
+    )
+    found = requester(rules, sites, body, from_addr="Hodan Ali <hali@eafha.example.org>")
+    assert found.agency == "East African Family Health Alliance"
+    assert found.phone == "+16125550177"
+    assert (found.city, found.state) == ("Minneapolis", "MN")
+
+
+def test_a_reply_finds_the_writers_signature_in_a_quote_without_an_address(rules, sites):
+    body = """One more thing: the chief would like a site visit.
+
+Marcus
+
+On Mon, Mar 3, 2025 at 9:00 AM Marcus Vell wrote:
+> Could someone email examples of clinician job descriptions?
+>
+> Thank you,
+>
+> Lt. Marcus Vell
+> Racine Police Department
+> (262) 555-0190
+"""
+    found = requester(
+        rules,
+        sites,
+        body,
+        from_addr="Marcus Vell <mvell@racinepd.example.gov>",
+        subject="Re: examples",
+    )
+    assert (found.title, found.agency) == ("Lieutenant", "Racine Police Department")
+    assert found.phone == "+12625550190"
+
+
+def test_signatures_typed_in_lower_case_and_county_abbreviations(rules, sites):
+    body = (
+        "do yall do dispatcher training?\n\nreba tate\ncomm supervisor, marion co 911\nocala fl\n"
+    )
+    found = requester(rules, sites, body, from_addr="Reba Tate <rtate@marion911.example.gov>")
+    assert found.title == "Communications Supervisor"
+    assert found.agency == "Marion County 911"
+    assert (found.city, found.state) == ("Ocala", "FL")
+
+
+def test_county_government_titles_units_and_places_in_agency_lines(rules, sites):
+    body = (
+        "Could you email examples?\n\nJo Park\nCounty Administrator\nLake Ridge County\n"
+        "Lake Ridge, NV\n"
+    )
+    found = requester(rules, sites, body, from_addr="Jo Park <jp@lakeridge.example.gov>")
+    assert (found.agency, found.agency_type) == ("Lake Ridge County", "government")
+
+    body = (
+        "Could you email examples?\n\nAl Diaz\nDeputy Chief of Police - Support Services\n"
+        "Pine Hollow Police Department\n"
+    )
+    found = requester(rules, sites, body, from_addr="Al Diaz <ad@pinehollow.example.gov>")
+    assert found.agency == "Pine Hollow Police Department"
+
+    body = "Can someone call me?\n\nChief Roe\nBrush Creek PD, Alabama\n"
+    found = requester(rules, sites, body, from_addr="Ed Roe <eroe@brushcreek.example.gov>")
+    assert (found.city, found.state, found.agency) == (
+        "Brush Creek",
+        "AL",
+        "Brush Creek Police Department",
+    )
+
+    body = (
+        "Can someone call me?\n\n"
+        "Dep. Chief Ray Holt | Fort Lyon Police Dept. | Fort Lyon, CO | 719.555.0128\n"
+    )
+    found = requester(rules, sites, body, from_addr="Ray Holt <rh@fortlyon.example.gov>")
+    assert (found.name, found.title, found.city) == ("Ray Holt", "Deputy Chief", "Fort Lyon")
+
+    assert agency_type("Ada Ridge County Board of County Commissioners") == "government"
+    assert agency_type("Pike County Health & Human Services") == "government"
+    assert agency_type("River Valley Community Service Board") == "behavioral_health"
+
+
+def test_on_behalf_of_a_sheriff_named_at_the_end_of_a_sentence(rules, sites):
+    body = """I am writing on behalf of Sheriff Dale Munro. The Sheriff asked me to reach out.
+
+He would like CIT for his deputies. Please copy him at dmunro@perryso.example.gov. His
+direct line is 912-555-0170.
+
+Lisa Ames
+Executive Assistant to the Sheriff
+Perry County Sheriff's Office
+(912) 555-0171
+"""
+    found = requester(rules, sites, body, from_addr="Lisa Ames <lames@perryso.example.gov>")
+    assert (found.name, found.title) == ("Dale Munro", "Sheriff")
+    assert found.email == "dmunro@perryso.example.gov"
+    assert found.phone == "+19125550170"
