@@ -503,6 +503,16 @@ PARAPHRASES += [
 ]
 
 
+# A counselor going out with officers from the police building: co-response and embedding.
+PARAPHRASES += [
+    (
+        "Our counseling director and I talked about one of her counselors working out of our "
+        "building on nights and going out on those calls with officers.",
+        ("co_responder", "embedded_clinician"),
+        (),
+    ),
+]
+
 # Words that only look like a need or an ask.
 PARAPHRASES += [
     (
@@ -571,6 +581,8 @@ HELP_ASKED_FOR = [
     ("We would send two people to see the unit in action.", ("site_visit",)),
     ("We came home with copies of their forms.", ()),
     ("Could someone call me to talk about options?", ("call",)),
+    ("When I call 911 for my son, a different officer comes every time.", ()),
+    ("What do we need from the clinic in writing?", ()),
 ]
 
 
@@ -711,6 +723,7 @@ TOPICS_IN_OTHER_WORDS = [
     ("it is two hours to the nearest psych bed.", "rural"),
     ("half the people in our jail need treatment more than a cell.", "jail_diversion"),
     ("we have 8 officers.", "rural"),
+    ("is it even legal for police to keep notes about my son?", "info_sharing"),
 ]
 
 # Words whose stems mean something else, and costs that are only something to measure.
