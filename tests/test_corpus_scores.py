@@ -1,11 +1,11 @@
 """The shipped rules on the project's own labelled corpora: quality targets, and no regressions.
 
 Every corpus in `tests/corpus` was written by someone who had not seen the rules. `tuning`,
-`unseen-c`, `unseen-d`, `unseen-e` and `unseen-g` were then used to improve them (each scored
-once, untouched, first: the README records those first scores); `heldout` only to look at
-which kinds of answer failed. `tuning` must meet the issue's targets; the others must not fall
-below the figures recorded in the README, so a rule change that makes mail worse fails here even
-when the development corpus still looks perfect.
+`unseen-c`, `unseen-d`, `unseen-e`, `unseen-g`, `unseen-i` and `unseen-h` were then used to
+improve them (each scored once, untouched, first: the README records those first scores);
+`heldout` only to look at which kinds of answer failed. `tuning` must meet the issue's targets;
+the others must not fall below the figures recorded in the README, so a rule change that makes
+mail worse fails here even when the development corpus still looks perfect.
 """
 
 from __future__ import annotations
@@ -110,6 +110,36 @@ FLOORS = {
         "requester_phone": 1.00,
         "requester_title": 1.00,
         "requester_city": 1.00,
+        "requester_agency_type": 1.00,
+    },
+    "unseen-h": {
+        "kind_accuracy": 0.96,
+        "specialization_macro_f1": 0.93,
+        "primary_accuracy": 0.85,
+        "topics_micro_f1": 0.91,
+        "ta_types_micro_f1": 0.96,
+        "requester_email": 1.00,
+        "requester_name": 1.00,
+        "requester_agency": 0.95,
+        "requester_state": 1.00,
+        "requester_phone": 0.95,
+        "requester_title": 1.00,
+        "requester_city": 1.00,
+        "requester_agency_type": 1.00,
+    },
+    "unseen-i": {
+        "kind_accuracy": 0.96,
+        "specialization_macro_f1": 0.93,
+        "primary_accuracy": 0.93,
+        "topics_micro_f1": 0.88,
+        "ta_types_micro_f1": 0.92,
+        "requester_email": 1.00,
+        "requester_name": 1.00,
+        "requester_agency": 0.95,
+        "requester_state": 1.00,
+        "requester_phone": 1.00,
+        "requester_title": 1.00,
+        "requester_city": 0.95,
         "requester_agency_type": 1.00,
     },
 }
