@@ -724,6 +724,8 @@ TOPICS_IN_OTHER_WORDS = [
     ("half the people in our jail need treatment more than a cell.", "jail_diversion"),
     ("we have 8 officers.", "rural"),
     ("is it even legal for police to keep notes about my son?", "info_sharing"),
+    ("we want to know how the county and the city split the cost.", "funding"),
+    ("we need to know how other sites measured whether anything changed.", "data"),
 ]
 
 # Words whose stems mean something else, and costs that are only something to measure.
