@@ -170,13 +170,16 @@ def _order_needs(
         in_subject, first = positions[label]
         strength = min(totals[label] / max(rules.threshold(label), 0.01), STRENGTH_CAP)
         bonus = (SUBJECT_BONUS if in_subject else 0.0) + (FIRST_BONUS if first == earliest else 0.0)
-        # The sender's own word on what matters most outranks every inference from wording.
+        # The sender's own word on what matters most outranks every inference from wording;
+        # of two needs in the main ask, the one they name first leads.
         tier = 1
         if marks.main or marks.later:
             hits = _body_hits(prepared, scored, label)
-            if any(marks.is_main(position) for position in hits):
-                tier = 0
-            elif hits and not in_subject and all(marks.is_later(p) for p in hits):
+            in_main = [position for position in hits if marks.is_main(position)]
+            if in_main:
+                keys[label] = (0, float(min(in_main)), first)
+                return keys[label]
+            if hits and not in_subject and all(marks.is_later(p) for p in hits):
                 tier = 2
         keys[label] = (tier, -(strength + bonus), first)
         return keys[label]

@@ -851,3 +851,14 @@ def test_a_forwarder_with_a_request_of_their_own_stays_the_requester(rules, site
         from_addr="Dana Pike <dpike@crisis.state.example.gov>",
     )
     assert analysis.requester.email == "dpike@crisis.state.example.gov"
+
+
+def test_of_two_needs_in_the_main_ask_the_one_named_first_leads(rules, sites):
+    body = (
+        "Families tell us they would love one officer they could call ahead of time.\n\n"
+        "What I'd like is help starting a crisis intervention team, and advice on whether "
+        "a dedicated officer for families is realistic.\n" + SIGNED
+    )
+    analysis = run(rules, sites, body, subject="Questions")
+    assert analysis.specializations == ("cit", "mh_liaison")
+    assert analysis.primary_reason == "the sender calls it the main ask"
