@@ -220,7 +220,7 @@ def spell_out(pattern: Sequence[Mapping[str, Any]]) -> list[str] | None:
 
 # What a matcher key stands for: a rule's phrases, its token patterns, or one side of a near.
 _PHRASES, _PATTERNS = -1, -2
-_DEFAULT_CUES, _BACKGROUND_CUES = -1, -2
+_DEFAULT_CUES, _BACKGROUND_CUES, _BACK_REFERENCES = -1, -2, -3
 # Background cues reach this many tokens either way within a clause: a run-on sentence
 # without punctuation is still several clauses.
 BACKGROUND_REACH = 20
@@ -291,6 +291,9 @@ class Engine:
         if background.cues and background.labels:
             key = engine._cue("neg:background", _BACKGROUND_CUES, False)
             engine.negations.add(key, engine._phrase_docs(background.cues))
+            if background.back_references:
+                key = engine._cue("neg:back-references", _BACK_REFERENCES, False)
+                engine.negations.add(key, engine._phrase_docs(background.back_references))
             engine.background = background
         accepted = []
         for index, rule in enumerate(rules):
@@ -450,6 +453,10 @@ class Engine:
                 labels_of[rule.name] = rule.label
         if background_at:
             _keep_in_background(doc, matches, labels_of, background_at, subject_end)
+        if cues.get(_BACK_REFERENCES) and cues.get(_BACKGROUND_CUES):
+            _look_back(
+                doc, words, matches, labels_of, self.background, cues, max(subject_end, 0)
+            )
         return Scored(matches=matches, subject_end=subject_end, length=len(doc), doc=doc)
 
 
@@ -549,6 +556,51 @@ def _keep_in_background(
             else:
                 kept.append(hit)
         match.hits = kept
+
+
+def _look_back(
+    doc: Doc,
+    words: list[str],
+    matches: dict[str, RuleMatch],
+    labels_of: dict[str, str],
+    background: Background,
+    cues: Mapping[int, list[tuple[int, int]]],
+    subject_end: int,
+) -> None:
+    """"Both of those programs are in decent shape, so I am not asking about either of them":
+    a sentence with a background cue and a back reference sets aside the needs its paragraph
+    described before it, unless their own clause asked for them."""
+    for ref_start, _ in cues[_BACK_REFERENCES]:
+        sentence_start = ref_start
+        while sentence_start > subject_end and words[sentence_start - 1] not in _SENTENCE_END:
+            sentence_start -= 1
+        sentence_end = ref_start
+        while sentence_end < len(words) and words[sentence_end] not in _SENTENCE_END:
+            sentence_end += 1
+        cue = next(
+            (
+                doc[start:end].text
+                for start, end in cues[_BACKGROUND_CUES]
+                if sentence_start <= start < sentence_end
+            ),
+            "",
+        )
+        if not cue:
+            continue
+        paragraph_start = sentence_start
+        while paragraph_start > subject_end and words[paragraph_start - 1] != PARAGRAPH:
+            paragraph_start -= 1
+        for name, match in matches.items():
+            if labels_of[name] not in background.labels:
+                continue
+            kept = []
+            for hit in match.hits:
+                earlier = paragraph_start <= hit.start < sentence_start
+                if earlier and not _asked_before(doc, hit.start):
+                    match.negated.append(replace(hit, negated_by=cue))
+                else:
+                    kept.append(hit)
+            match.hits = kept
 
 
 def _asked_before(doc: Doc, position: int) -> bool:

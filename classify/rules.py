@@ -400,6 +400,12 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
     """[negation] background cues and the labels they apply to, checked."""
     cues = _strings(negation.get("background", []))
     labels = _strings(negation.get("background_labels", []))
+    back_references = _strings(negation.get("back_references", []))
+    if back_references is None:
+        problems.add(
+            problems.key_line("back_references"), "back_references must be a list of strings"
+        )
+        back_references = []
     settled = _strings(negation.get("settled", []))
     if settled is None:
         problems.add(problems.key_line("settled"), "settled must be a list of strings")
@@ -428,6 +434,7 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
         tuple(cues),
         frozenset(label for label in labels if label_group(label)),
         frozenset(" ".join(cue.lower().split()) for cue in settled),
+        tuple(back_references),
     )
 
 

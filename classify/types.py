@@ -189,6 +189,9 @@ class Background:
     labels: frozenset[str] = frozenset()
     # Cues that settle it for the whole email ("we've had CIT since 2015"), lower case.
     settled: frozenset[str] = frozenset()
+    # Words pointing back at what the paragraph just described ("both of those", "either of
+    # them"): with a background cue in one sentence, the needs before it are background.
+    back_references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

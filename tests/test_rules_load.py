@@ -406,3 +406,52 @@ phrases = ["CIT"]
     assert "rules.toml:4: priority later must be a list of strings" in rules.problems
     assert "rules.toml:5: priority: unknown key 'soon' (main, later)" in rules.problems
     assert [r.name for r in rules.rules] == ["cit-words"]
+
+
+LOOK_BACK_RULES = b"""
+[negation]
+cues = []
+background = ["in good shape", "not asking about"]
+back_references = ["both of those", "either of them"]
+background_labels = ["cit", "co_responder", "follow_up"]
+
+[[rule]]
+name = "cit"
+label = "cit"
+phrases = ["CIT"]
+
+[[rule]]
+name = "co-responder"
+label = "co_responder"
+phrases = ["co-responder"]
+
+[[rule]]
+name = "follow-up"
+label = "follow_up"
+phrases = ["follow-up team"]
+"""
+
+
+def test_a_sentence_pointing_back_sets_aside_the_needs_told_before_it():
+    rules = classify.parse_rules(LOOK_BACK_RULES)
+    text = (
+        "We trained everyone in CIT in 2018 and added a co-responder in 2020. Both of those "
+        "are in good shape, so I am not asking about either of them.\n\n"
+        "We want a follow-up team."
+    )
+    assert _hits(rules, "Help", text) == {"follow-up"}
+    # Without the back reference, the cue reaches only its own clause.
+    plain = text.replace("Both of those are", "They are").replace(" either of them", " it")
+    assert _hits(rules, "Help", plain) == {"cit", "co-responder", "follow-up"}
+    # A need asked for in its own clause stays a need.
+    asked = text.replace("We trained everyone in CIT in 2018 and", "We want more CIT. We")
+    assert _hits(rules, "Help", asked) == {"cit", "follow-up"}
+
+
+def test_back_references_must_be_a_list():
+    rules = classify.parse_rules(
+        LOOK_BACK_RULES.replace(
+            b'back_references = ["both of those", "either of them"]', b"back_references = 3"
+        )
+    )
+    assert any("back_references must be a list of strings" in p for p in rules.problems)
