@@ -454,9 +454,7 @@ class Engine:
         if background_at:
             _keep_in_background(doc, matches, labels_of, background_at, subject_end)
         if cues.get(_BACK_REFERENCES) and cues.get(_BACKGROUND_CUES):
-            _look_back(
-                doc, words, matches, labels_of, self.background, cues, max(subject_end, 0)
-            )
+            _look_back(doc, words, matches, labels_of, self.background, cues, max(subject_end, 0))
         return Scored(matches=matches, subject_end=subject_end, length=len(doc), doc=doc)
 
 
@@ -567,7 +565,7 @@ def _look_back(
     cues: Mapping[int, list[tuple[int, int]]],
     subject_end: int,
 ) -> None:
-    """"Both of those programs are in decent shape, so I am not asking about either of them":
+    """ "Both of those programs are in decent shape, so I am not asking about either of them":
     a sentence with a background cue and a back reference sets aside the needs its paragraph
     described before it, unless their own clause asked for them."""
     for ref_start, _ in cues[_BACK_REFERENCES]:
