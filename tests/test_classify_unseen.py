@@ -516,6 +516,12 @@ PARAPHRASES += [
 # Words that only look like a need or an ask.
 PARAPHRASES += [
     (
+        "I got this address at the state CIT conference. We want a clinician working inside "
+        "the department.",
+        ("embedded_clinician",),
+        (),
+    ),
+    (
         "Our counselors keep citing HIPAA. We want a clinician based inside the department. "
         "Could you email examples?",
         ("embedded_clinician",),
@@ -582,6 +588,7 @@ HELP_ASKED_FOR = [
     ("We came home with copies of their forms.", ()),
     ("Could someone call me to talk about options?", ("call",)),
     ("When I call 911 for my son, a different officer comes every time.", ()),
+    ("Their unit invited us to spend two days with the team in May.", ("site_visit",)),
     ("What do we need from the clinic in writing?", ()),
 ]
 
@@ -723,6 +730,7 @@ TOPICS_IN_OTHER_WORDS = [
     ("it is two hours to the nearest psych bed.", "rural"),
     ("half the people in our jail need treatment more than a cell.", "jail_diversion"),
     ("we have 8 officers.", "rural"),
+    ("some towns are 90 minutes from our nearest office.", "rural"),
     ("is it even legal for police to keep notes about my son?", "info_sharing"),
     ("we want to know how the county and the city split the cost.", "funding"),
     ("we need to know how other sites measured whether anything changed.", "data"),
