@@ -220,7 +220,7 @@ def spell_out(pattern: Sequence[Mapping[str, Any]]) -> list[str] | None:
 
 # What a matcher key stands for: a rule's phrases, its token patterns, or one side of a near.
 _PHRASES, _PATTERNS = -1, -2
-_DEFAULT_CUES, _BACKGROUND_CUES, _BACK_REFERENCES = -1, -2, -3
+_DEFAULT_CUES, _BACKGROUND_CUES, _BACK_REFERENCES, _CLAIMS = -1, -2, -3, -4
 # Background cues reach this many tokens either way within a clause: a run-on sentence
 # without punctuation is still several clauses.
 BACKGROUND_REACH = 20
@@ -294,6 +294,9 @@ class Engine:
             if background.back_references:
                 key = engine._cue("neg:back-references", _BACK_REFERENCES, False)
                 engine.negations.add(key, engine._phrase_docs(background.back_references))
+            if background.claims:
+                key = engine._cue("neg:claims", _CLAIMS, False)
+                engine.negations.add(key, engine._phrase_docs(background.claims))
             engine.background = background
         accepted = []
         for index, rule in enumerate(rules):
@@ -455,6 +458,8 @@ class Engine:
             _keep_in_background(doc, matches, labels_of, background_at, subject_end)
         if cues.get(_BACK_REFERENCES) and cues.get(_BACKGROUND_CUES):
             _look_back(doc, words, matches, labels_of, self.background, cues, max(subject_end, 0))
+        if cues.get(_CLAIMS):
+            _claim_back(words, matches, self.background, cues[_CLAIMS], max(subject_end, 0))
         return Scored(matches=matches, subject_end=subject_end, length=len(doc), doc=doc)
 
 
@@ -599,6 +604,38 @@ def _look_back(
                 else:
                     kept.append(hit)
             match.hits = kept
+
+
+def _claim_back(
+    words: list[str],
+    matches: dict[str, RuleMatch],
+    background: Background,
+    claims: list[tuple[int, int]],
+    subject_end: int,
+) -> None:
+    """"I heard some places give deputies a tablet so a counselor can video in. That's what
+    I'm interested in": a claim takes back what the sentence before it set aside as heard-of."""
+    cue_words = {" ".join(cue.lower().split()) for cue in background.cues}
+    for claim_start, _ in claims:
+        sentence_start = claim_start
+        while sentence_start > subject_end and words[sentence_start - 1] not in _SENTENCE_END:
+            sentence_start -= 1
+        previous_start = max(sentence_start - 1, subject_end)
+        while previous_start > subject_end and words[previous_start - 1] not in _SENTENCE_END:
+            previous_start -= 1
+        for match in matches.values():
+            restored = [
+                hit
+                for hit in match.negated
+                if previous_start <= hit.start < claim_start
+                and " ".join(hit.negated_by.lower().split()) in cue_words
+            ]
+            if restored:
+                match.negated = [hit for hit in match.negated if hit not in restored]
+                match.hits = sorted(
+                    [*match.hits, *(replace(hit, negated_by="") for hit in restored)],
+                    key=lambda hit: hit.start,
+                )
 
 
 def _asked_before(doc: Doc, position: int) -> bool:

@@ -160,6 +160,7 @@ _TITLE_WORDS = {
     "organizer",
     "officer-in-charge",
     "educator",
+    "aide",
     "trainer",
     "instructor",
 }
@@ -377,7 +378,7 @@ _GENERIC_NAME_WORDS = _NOT_PLACE_WORDS | {
 
 
 def _generic_name(agency: str) -> bool:
-    words = [w.lower().strip(".,()") for w in agency.split()]
+    words = [w.lower().strip(".,()") for w in agency.split() if w not in {"&", "and"}]
     return bool(words) and all(w in _GENERIC_NAME_WORDS for w in words)
 
 
@@ -572,6 +573,11 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
         return "government"
     if re.search(r"^(?:city|town|county|village|state|borough|township|commonwealth) of\b", text):
         return "government"
+    state_office = re.match(
+        r"^(?P<state>[a-z]+(?: [a-z]+)?) (?:office|department|division|bureau|board) of\b", text
+    )
+    if state_office and normalize_state(state_office["state"].title()):
+        return "government"  # "Montana Office of Crisis Response Training"
     if re.search(r"\bdepartment of\b|\bcommission\b|\bgovernment\b|\bcounty$|\bmayor", text):
         return "government"
     if re.search(
@@ -804,6 +810,14 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
     elif (
         agency
         and (_DEPARTMENT_OF.match(agency) or _generic_name(agency))
+        and (organisation := _organisation_below(lines[start:], agency))
+    ):
+        # "Department of Care Management" above "St. Brendan Regional Medical Center", "Office
+        # of the Honorable ..." above "Harmon County Circuit Court": the organisation
+        agency = organisation
+    elif (
+        agency
+        and (_DEPARTMENT_OF.match(agency) or _generic_name(agency))
         and (department := _police_below(lines[start:]))
     ):
         # "Office of the Chief of Police" or "Support Services" above "Chattanooga Police
@@ -830,6 +844,23 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             email = found_email.group(0).lower()
             break
     return SignatureFacts(name, title, agency, city, state, phone, email)
+
+
+_ORGANISATION = re.compile(
+    r"\b(?:hospital|medical center|medical centre|health system|court|clinic|health center)$", re.I
+)
+
+
+def _organisation_below(lines: Sequence[str], unit: str) -> str:
+    """A hospital, court or clinic a signature names below a unit of it, or ''."""
+    below = False
+    for line in lines:
+        for segment in _segments(line):
+            if segment == unit:
+                below = True
+            elif below and _ORGANISATION.search(segment) and _is_agency(segment):
+                return normalize_agency(segment)[0]
+    return ""
 
 
 def _police_below(lines: Sequence[str]) -> str:

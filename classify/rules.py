@@ -406,6 +406,10 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
             problems.key_line("back_references"), "back_references must be a list of strings"
         )
         back_references = []
+    claims = _strings(negation.get("claims", []))
+    if claims is None:
+        problems.add(problems.key_line("claims"), "claims must be a list of strings")
+        claims = []
     settled = _strings(negation.get("settled", []))
     if settled is None:
         problems.add(problems.key_line("settled"), "settled must be a list of strings")
@@ -435,6 +439,7 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
         frozenset(label for label in labels if label_group(label)),
         frozenset(" ".join(cue.lower().split()) for cue in settled),
         tuple(back_references),
+        tuple(claims),
     )
 
 

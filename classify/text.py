@@ -68,7 +68,8 @@ _DISCLAIMER = re.compile(
 # "This e-mail and any files transmitted with it are the property of ...": a notice when its
 # paragraph uses the words of one, not a person's "This email is to let you know".
 _NOTICE_START = re.compile(
-    r"^\s*(?:this|the contents of this|any) (?:e-?mail|message|communication|transmission)\b",
+    r"^\s*(?:(?:this|the contents of this|any) (?:e-?mail|message|communication|transmission)\b"
+    r"|please note\b|notice\b|important\b|under (?:\w+ )?(?:state )?law\b|pursuant to\b)",
     re.IGNORECASE,
 )
 _NOTICE_WORDS = re.compile(

@@ -192,6 +192,9 @@ class Background:
     # Words pointing back at what the paragraph just described ("both of those", "either of
     # them"): with a background cue in one sentence, the needs before it are background.
     back_references: tuple[str, ...] = ()
+    # Words that claim what was just told as heard-of for the sender's own need ("That's what
+    # I'm interested in"): the previous sentence's background becomes a need again.
+    claims: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -513,6 +513,34 @@ PARAPHRASES += [
     ),
 ]
 
+# Heard-of models claimed back, peers on scene, gaps told as what nobody does.
+PARAPHRASES += [
+    (
+        "I heard some places give deputies a tablet so a counselor can video in on scene. "
+        "Thats what Im interested in.",
+        ("co_responder",),
+        (),
+    ),
+    (
+        "The chief wants officers to call one of our peers to the scene instead of charging "
+        "people, or have a peer ride along on some shifts.",
+        ("co_responder",),
+        (),
+    ),
+    (
+        "After my son's crisis nobody checked back, and we would like one named person at the "
+        "department families can call.",
+        ("follow_up", "mh_liaison"),
+        (),
+    ),
+    (
+        "Got your address from a trainer at the state CIT class. We want to send our deputies "
+        "to the 40 hr class next spring.",
+        ("cit",),
+        (),
+    ),
+]
+
 # Words that only look like a need or an ask.
 PARAPHRASES += [
     (
@@ -677,6 +705,11 @@ KINDS_IN_OTHER_WORDS = [
         "request",
     ),
     (
+        "Sheriff Dale Ames asked me to reach out on his behalf about CIT. Please contact the "
+        "Sheriff directly at dames@example.gov; I can help with scheduling.",
+        "request",
+    ),
+    (
         "Thanks for your message. I am away at a conference and will be back in the office on "
         "the 9th. This reply was sent automatically.",
         "auto_reply",
@@ -729,6 +762,7 @@ TOPICS_IN_OTHER_WORDS = [
     ("we are nine sworn.", "rural"),
     ("it is two hours to the nearest psych bed.", "rural"),
     ("half the people in our jail need treatment more than a cell.", "jail_diversion"),
+    ("the prosecutor will hold off on charges for people who engage.", "jail_diversion"),
     ("we have 8 officers.", "rural"),
     ("some towns are 90 minutes from our nearest office.", "rural"),
     ("is it even legal for police to keep notes about my son?", "info_sharing"),
@@ -870,3 +904,31 @@ def test_of_two_needs_in_the_main_ask_the_one_named_first_leads(rules, sites):
     analysis = run(rules, sites, body, subject="Questions")
     assert analysis.specializations == ("cit", "mh_liaison")
     assert analysis.primary_reason == "the sender calls it the main ask"
+
+
+def test_a_forward_quoting_the_program_is_a_request_not_a_reply(rules, sites):
+    body = """Passing this along from one of our member departments; I've copied her so you can
+reply to her directly.
+
+---------- Forwarded message ---------
+From: Ellen Ward <eward@millpd.example.gov>
+Date: Mon, Mar 3, 2025 at 9:00 AM
+Subject: overdose follow-up
+To: Kim Roe <kroe@chiefs.example.org>
+
+Kim, as we discussed, we want a follow-up team for overdose survivors. Is the Learning Sites
+program the right place to ask?
+
+Ellen Ward
+Deputy Chief
+Mill Police Department
+"""
+    analysis = run(
+        rules,
+        sites,
+        body,
+        subject="Fwd: overdose follow-up",
+        from_addr="Kim Roe <kroe@chiefs.example.org>",
+    )
+    assert analysis.kind.kind == "request"
+    assert analysis.requester.email == "eward@millpd.example.gov"

@@ -864,3 +864,43 @@ Perry County Sheriff's Office
     assert (found.name, found.title) == ("Dale Munro", "Sheriff")
     assert found.email == "dmunro@perryso.example.gov"
     assert found.phone == "+19125550170"
+
+
+def test_notices_that_open_with_please_note_and_organisations_below_their_units(rules, sites):
+    body = """Could someone call me about dispatch training?
+
+Dora Lane
+Director of Emergency Communications
+Pine County Department of Emergency Communications
+12 Main St, Pine Bluff, FL 33852
+863-555-0135
+
+PLEASE NOTE: Florida has a very broad public records law. Your e-mail communications may \\
+therefore be subject to public disclosure.
+"""
+    found = requester(rules, sites, body, from_addr="Dora Lane <dl@pine911.example.gov>")
+    assert found.title == "Director of Emergency Communications"
+    assert (found.city, found.state) == ("Pine Bluff", "FL")
+
+    body = """Could someone call me?
+
+Emergency Department Social Worker
+Lea Holt, LCSW
+Department of Care Management
+St. Agatha Regional Medical Center
+606-555-0150
+"""
+    found = requester(rules, sites, body, from_addr="Lea Holt <lh@stagatha.example.org>")
+    assert found.agency == "St. Agatha Regional Medical Center"
+
+    body = """Could someone call me?
+
+Lt. Omar Pike
+Patrol & Community Services
+Dunmore State University Police Department
+740-555-0127
+"""
+    found = requester(rules, sites, body, from_addr="Omar Pike <op@dunmore.example.edu>")
+    assert found.agency == "Dunmore State University Police Department"
+    assert found.agency_type == "campus"
+    assert agency_type("Montana Office of Crisis Response Training") == "government"

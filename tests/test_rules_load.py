@@ -455,3 +455,20 @@ def test_back_references_must_be_a_list():
         )
     )
     assert any("back_references must be a list of strings" in p for p in rules.problems)
+
+
+def test_a_claim_takes_back_a_need_set_aside_as_heard_of():
+    rules = classify.parse_rules(
+        LOOK_BACK_RULES.replace(
+            b'background = ["in good shape", "not asking about"]',
+            b'background = ["in good shape", "not asking about", "I heard"]\n'
+            b'claims = ["that is what we want"]',
+        )
+    )
+    heard = "I heard Tucson has a co-responder. We need a follow-up team."
+    assert _hits(rules, "Q", heard) == {"follow-up"}
+    claimed = "I heard Tucson has a co-responder. That is what we want."
+    assert _hits(rules, "Q", claimed) == {"co-responder"}
+    # A claim reaches back one sentence only.
+    far = "I heard Tucson has a co-responder. It is busy. That is what we want."
+    assert _hits(rules, "Q", far) == set()
