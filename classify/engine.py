@@ -613,7 +613,7 @@ def _claim_back(
     claims: list[tuple[int, int]],
     subject_end: int,
 ) -> None:
-    """"I heard some places give deputies a tablet so a counselor can video in. That's what
+    """ "I heard some places give deputies a tablet so a counselor can video in. That's what
     I'm interested in": a claim takes back what the sentence before it set aside as heard-of."""
     cue_words = {" ".join(cue.lower().split()) for cue in background.cues}
     for claim_start, _ in claims:

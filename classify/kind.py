@@ -118,8 +118,12 @@ def decide_kind(
             f"tells the program about direct contact{named} ({scores['kind:notice']:.1f})",
         )
     # A forward carries someone's request, not the program's earlier answer.
-    quoted_program = clean is not None and not clean.forwarded and any(
-        "learning site" in (q.from_name + " " + q.text[:2000]).lower() for q in clean.quoted
+    quoted_program = (
+        clean is not None
+        and not clean.forwarded
+        and any(
+            "learning site" in (q.from_name + " " + q.text[:2000]).lower() for q in clean.quoted
+        )
     )
     if _REPLY_SUBJECT.match(email.subject) and (over("reply") or quoted_program):
         return KindVerdict("reply", "answers an earlier exchange (Re: subject and reply wording)")
