@@ -18,6 +18,8 @@ _PATTERNS = [
     [_NAME, {"LOWER": "division"}, {"LOWER": "of"}, {"LOWER": "police"}],
     [_NAME, {"LOWER": "sheriff"}, {"LOWER": "'s"}, {"LOWER": {"IN": ["office", "department"]}}],
     [_NAME, {"LOWER": {"IN": ["pd", "so"]}, "IS_UPPER": True}],
+    # "Osage Falls KS PD": a state code between the town and the unit
+    [_NAME, {"IS_UPPER": True, "LENGTH": 2}, {"LOWER": {"IN": ["pd", "so"]}, "IS_UPPER": True}],
     [_NAME, {"LOWER": "department"}, {"LOWER": "of"}, {"LOWER": "public"}, {"LOWER": "safety"}],
     [_NAME, {"LOWER": "public"}, {"LOWER": "safety"}, {"LOWER": "department"}],
     [

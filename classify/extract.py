@@ -169,13 +169,22 @@ _AGENCY_HEADS = re.compile(
     r"commission|commissioners|supervisors|authority|hospital|clinic|"
     r"sheriff'?s? (?:office|department)|university|college|"
     r"institute|alliance|coalition|council|board|district attorney|system|partnership|"
+    r"school district|public schools|"
     r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative|court|"
     r"(?:communications?|911) district|county 911|city 911|regional 911|metro 911|e-?911|"
     r"emergency communications)\s*$",
     re.IGNORECASE,
 )
 _AGENCY_LEAD = re.compile(
-    r"^(?:the\s+)?(?:(?:city|town|county|village|state|borough|township) of\b|NAMI\b)", re.I
+    r"^(?:the\s+)?(?:(?:city|town|county|village|state|borough|township) of\b|NAMI\b"
+    r"|service de police\b|s[ûu]ret[ée] du\b|r[ée]gie (?:intermunicipale )?de police\b)",
+    re.I,
+)
+# "Service de police de la Ville de Sherbrooke", "Service de police de Trois-Lacs"
+_FRENCH_POLICE_OF = re.compile(
+    r"^(?:service|r[ée]gie (?:intermunicipale )?) de police (?:de la ville de |de |du |des |d')"
+    r"(?P<place>[A-ZÀ-Ý][\w'\-]+(?:[ -][A-ZÀ-Ý][\w'\-]+){0,3})$",
+    re.I,
 )
 # "Family Mental Health Alliance of Dubuque", "Council of Governments of ..."
 _ORG_OF_PLACE = re.compile(
@@ -244,6 +253,7 @@ _RANK_SURNAME = re.compile(
     r"ofc|officer|cpl|corporal|deputy|sheriff|undersheriff|trooper)\.?\s+(?P<surname>[A-Z][a-z'\-]+)$",
     re.IGNORECASE,
 )
+_BADGE = re.compile(r"\s+(?:#|badge\s*#?|no\.\s*)\s*\d{1,6}\s*$", re.IGNORECASE)
 _HONORIFIC = re.compile(r"^(?:dr|mr|mrs|ms|mx|prof|rev|hon)\.?\s+", re.IGNORECASE)
 _STATE_PAREN = re.compile(r"\s*\((?P<state>[A-Za-z .]{2,20})\)\s*")
 _ZIP = r"(?:\d{5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d)"
@@ -311,13 +321,14 @@ _STRONG_AGENCY = re.compile(
     re.IGNORECASE,
 )
 _COUNTY = re.compile(r"^(?:[A-Z][\w.'-]*\s+){1,3}(?:County|Parish)$")
-_DISTRICT_AGENCY = re.compile(r"\b(?:communications?|911) district$", re.IGNORECASE)
-_PARTS_SPLIT = re.compile(r"\s+[|~•·]\s+|\s*\|\s*|\s+[-–—]\s+|\s{3,}")
+_DISTRICT_AGENCY = re.compile(r"\b(?:communications?|911|school) district$", re.IGNORECASE)
+_PARTS_SPLIT = re.compile(r"\s+[|~•·]\s+|\s*\|\s*|\s+[-–—]\s+|\s{2,}")
 _SEGMENT_SPLIT = re.compile(r"\s+[|•·/–—]\s+|\s*\|\s*|\s+-\s+|\s{3,}|,\s+(?=[A-Z(+\d])")
 _POLICE_OR_SHERIFF = re.compile(r"police department|sheriff'?s", re.I)
 _DEPARTMENT_OF_NAME = re.compile(r"^(?:department|office) of [A-Z]", re.I)
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _PD = re.compile(r"\bPD\b")
+_STATE_BEFORE_UNIT = re.compile(r"(?<=[a-z]) (?P<state>[A-Z]{2})(?= (?:PD|SO|Police|Sheriff)\b)")
 _SO_AT_END = re.compile(r"\bSO\b$")
 _DEPT = re.compile(r"\bDept\b\.?", re.IGNORECASE)
 _SHERIFFS = re.compile(r"\bSheriffs\b")
@@ -447,6 +458,7 @@ def display_name(from_name: str) -> str:
 
 def _person_name(line: str) -> tuple[str, str]:
     """(name, rank) when a signature line is a person's name, else ('', '')."""
+    line = _BADGE.sub("", line)  # "Sgt. Alicia Brandt #214"
     text = _CREDENTIALS.sub("", line.strip().strip("*_\"'—–-").strip())
     text = _HONORIFIC.sub("", text)
     rank = ""
@@ -545,6 +557,11 @@ def normalize_agency(raw: str) -> tuple[str, str]:
         raw = _STATE_PAREN.sub(" ", raw)
     text = " ".join(raw.split()).strip(" ,.-")
     text = _LEADING_THE.sub("", text)
+    coded = _STATE_BEFORE_UNIT.search(text)
+    if coded and normalize_state(coded["state"]):
+        # "Osage Falls KS PD": the state names no part of the agency
+        state = state or coded["state"]
+        text = text[: coded.start()] + text[coded.end("state") :]
     text = _PD.sub("Police Department", text)
     text = _SO_AT_END.sub("Sheriff's Office", text)
     text = _DEPT.sub("Department", text)
@@ -598,7 +615,7 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
         return "other"  # families and advocates, not providers
     if re.search(
         r"behavioral|mental health|crisis|recovery|counseling|treatment|addiction|psychiatr|"
-        r"wellness|substance|community services? board",
+        r"wellness|substance|community services? board|tribal health|indian health",
         text,
     ):
         return "behavioral_health"
@@ -827,7 +844,8 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
         for line in lines[start:]:
             for segment in _segments(line):
                 whole = _UNIVERSITY.search(segment) or _AGENCY_LEAD.match(segment)
-                if (whole or _COUNTY.match(segment)) and segment != agency:
+                named = not any(ch.isdigit() for ch in segment)  # not "12 College Street"
+                if (whole or _COUNTY.match(segment)) and segment != agency and named:
                     # "City of Tacoma Office of Behavioral Health",
                     # "Washtenaw County Office of the County Administrator"
                     agency = f"{segment} {agency}"
@@ -919,6 +937,9 @@ def _city_from_agency(agency: str, regions: Sequence[str] = ()) -> str:
 
 
 def _place_in_agency_name(agency: str) -> str:
+    french = _FRENCH_POLICE_OF.match(agency)
+    if french:
+        return french["place"]
     match = re.match(
         r"^(?:(?i:city|town|village) of |Metro(?:politan)? )?(?P<place>[A-Z][\w.' -]+?)\s+"
         r"(?:Regional\s+|Division of\s+)?"
@@ -980,6 +1001,15 @@ def _body_city(body: str, regions: Sequence[str]) -> tuple[str, str]:
                 if place is not None and place.precision == "city":
                     return place_name, region
     return "", ""
+
+
+def _closing_rank(body: str, name: str) -> str:
+    """A message that ends "Chief Dawson" (no signature block): the writer's rank."""
+    lines = [line.strip() for line in body.strip().split("\n") if line.strip()]
+    match = _RANK_SURNAME.match(lines[-1]) if lines else None
+    if match is None or not name or not _names_agree(match["surname"], name):
+        return ""
+    return expand_title(match["rank"])
 
 
 def _own_title(body: str) -> str:
@@ -1127,7 +1157,7 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
     name = choose_name(facts.name, header_name)
     title, agency = facts.title, facts.agency
     body_title, body_agency = _body_title_agency(body)
-    title = title or body_title or _own_title(body)
+    title = title or body_title or _own_title(body) or _closing_rank(body, name)
     agency = agency or body_agency or normalize_agency(own_agency(body))[0]
     city, state, phone = facts.city, facts.state, facts.phone
 
@@ -1157,18 +1187,22 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
                 principal_text = quoted.text
                 break
     if principal is not None:
-        name = principal.name
-        title = principal.title or ""
-        agency = principal.agency or agency
         # The principal is often copied: "Cc: Sheriff Wade Holloway <wholloway@...>".
         copied = email.headers.get("cc", "")
-        address = _email_for(principal.name, f"{principal_text}\n{copied}", address)
-        phone = (
+        principal_address = _email_for(principal.name, f"{principal_text}\n{copied}", "")
+        principal_phone = (
             _phone_near(principal.name, principal_text)
             or _phone_near(principal.title, principal_text)
             or _phone_by_pronoun(principal_text)
-            or phone
         )
+        # Staff answer whoever the email tells them to reach: the principal when it gives a
+        # way to reach them, else the assistant who wrote ("please let me know what you need").
+        if principal_address or principal_phone:
+            name = principal.name
+            title = principal.title or ""
+            agency = principal.agency or agency
+            address = principal_address or address
+            phone = principal_phone or phone
 
     if not phone and original is None:
         # "My number is 612 555 0190": its area code also helps place the writer

@@ -69,7 +69,8 @@ _DISCLAIMER = re.compile(
 # paragraph uses the words of one, not a person's "This email is to let you know".
 _NOTICE_START = re.compile(
     r"^\s*(?:(?:this|the contents of this|any) (?:e-?mail|message|communication|transmission)\b"
-    r"|please note\b|notice\b|important\b|under (?:\w+ )?(?:state )?law\b|pursuant to\b)",
+    r"|please note\b|notice\b|important\b|under (?:\w+ )?(?:state )?law\b|pursuant to\b"
+    r"|confidential(?:ity)?\b|disclaimer\b|caution\b|warning\b)",
     re.IGNORECASE,
 )
 _NOTICE_WORDS = re.compile(

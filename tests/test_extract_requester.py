@@ -904,3 +904,71 @@ Dunmore State University Police Department
     assert found.agency == "Dunmore State University Police Department"
     assert found.agency_type == "campus"
     assert agency_type("Montana Office of Crisis Response Training") == "government"
+
+
+def test_badges_school_districts_french_services_and_a_closing_rank(rules, sites):
+    body = (
+        "Could you email examples?\n\nThanks,\nSgt. Rita Moss #481\nElm Grove Police Department\n"
+    )
+    found = requester(rules, sites, body, from_addr="Rita Moss <rm@elmgrove.example.gov>")
+    assert (found.name, found.title) == ("Rita Moss", "Sergeant")
+
+    body = (
+        "Could you email youth CIT curricula?\n\nAna Soto\nDirector of Student Services\n"
+        "Cedar Flats Unified School District\nCedar Flats, CA 95959\n"
+    )
+    found = requester(rules, sites, body, from_addr="Ana Soto <as@cfusd.example.org>")
+    assert (found.agency, found.agency_type) == ("Cedar Flats Unified School District", "other")
+
+    body = (
+        "Bonjour, we want liaison officers.\n\nMarc Roy\nLieutenant\n"
+        "Service de police de la Ville de Granby\nTél. : 450 555-0160\n"
+    )
+    found = requester(rules, sites, body, from_addr="Marc Roy <mroy@spgranby.example.org>")
+    assert (found.agency, found.agency_type) == (
+        "Service de police de la Ville de Granby",
+        "police",
+    )
+    assert (found.city, found.state) == ("Granby", "QC")
+
+    body = "can you help a small dept get CIT going? We're 7 officers, Cedar Bluff KS PD.\n\nChief Hale\n"
+    found = requester(rules, sites, body, from_addr="Tom Hale <th@cedarbluffks.example.gov>")
+    assert (found.title, found.agency, found.state) == (
+        "Chief",
+        "Cedar Bluff Police Department",
+        "KS",
+    )
+
+    body = """Could someone call me?
+
+Respectfully,
+
+Maj. Ray Dunn
+Ashgrove County Sheriff's Office
+Ashgrove, KY 40342
+
+CONFIDENTIALITY: This email and any files transmitted with it are confidential and intended \\
+solely for the addressee.
+"""
+    found = requester(rules, sites, body, from_addr="Ray Dunn <rd@ashgroveso.example.gov>")
+    assert (found.title, found.agency, found.city) == (
+        "Major",
+        "Ashgrove County Sheriff's Office",
+        "Ashgrove",
+    )
+    assert agency_type("Red Cedar Tribal Health Department") == "behavioral_health"
+
+
+def test_an_assistant_stays_the_requester_when_the_email_gives_no_way_to_reach_the_chief(
+    rules, sites
+):
+    body = """I am writing on behalf of Chief Nora Hale of the Elm Grove Police Department. She
+would like to visit Arlington. Please let me know what you need from us.
+
+Ben Ortiz
+Executive Assistant to the Chief
+Elm Grove Police Department
+973-555-0114
+"""
+    found = requester(rules, sites, body, from_addr="Ben Ortiz <bortiz@elmgrove.example.gov>")
+    assert (found.name, found.email) == ("Ben Ortiz", "bortiz@elmgrove.example.gov")
