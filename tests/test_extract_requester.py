@@ -931,7 +931,10 @@ def test_badges_school_districts_french_services_and_a_closing_rank(rules, sites
     )
     assert (found.city, found.state) == ("Granby", "QC")
 
-    body = "can you help a small dept get CIT going? We're 7 officers, Cedar Bluff KS PD.\n\nChief Hale\n"
+    body = (
+        "can you help a small dept get CIT going? We're 7 officers, Cedar Bluff KS PD.\n\n"
+        "Chief Hale\n"
+    )
     found = requester(rules, sites, body, from_addr="Tom Hale <th@cedarbluffks.example.gov>")
     assert (found.title, found.agency, found.state) == (
         "Chief",
