@@ -541,6 +541,22 @@ PARAPHRASES += [
     ),
 ]
 
+# Teams that go out without officers; going back the week after.
+PARAPHRASES += [
+    (
+        "We also want a team from the county mental health side that can go out to those "
+        "calls on their own, without a deputy, when there is no weapon involved.",
+        ("mobile_crisis",),
+        (),
+    ),
+    (
+        "I want somebody who goes back to see overdose survivors the week after, with a peer "
+        "from the county.",
+        ("follow_up",),
+        (),
+    ),
+]
+
 # Words that only look like a need or an ask.
 PARAPHRASES += [
     (
@@ -710,6 +726,21 @@ KINDS_IN_OTHER_WORDS = [
         "request",
     ),
     (
+        "Planning a co-responder program this year? Our clients see a 92% award rate on "
+        "federal grant applications. Book a free 20-minute strategy call; 5 spots are left.",
+        "other",
+    ),
+    (
+        "The last time I reached out to anyone about this I got a CIT curriculum. We want "
+        "screening questions for our call-takers, and Houston's 911 counselors sound right.",
+        "request",
+    ),
+    (
+        "Our clients' trust is everything to us. We want our outreach workers and the police "
+        "to respond together to encampment calls. Could we set up a call?",
+        "request",
+    ),
+    (
         "Thanks for your message. I am away at a conference and will be back in the office on "
         "the 9th. This reply was sent automatically.",
         "auto_reply",
@@ -767,6 +798,8 @@ TOPICS_IN_OTHER_WORDS = [
     ("some towns are 90 minutes from our nearest office.", "rural"),
     ("is it even legal for police to keep notes about my son?", "info_sharing"),
     ("we want to know how the county and the city split the cost.", "funding"),
+    ("the council will ask where the money comes from.", "funding"),
+    ("the clinic cannot give us any information because of the law.", "info_sharing"),
     ("we need to know how other sites measured whether anything changed.", "data"),
 ]
 

@@ -1,8 +1,8 @@
 """The shipped rules on the project's own labelled corpora: quality targets, and no regressions.
 
 Every corpus in `tests/corpus` was written by someone who had not seen the rules. `tuning`,
-`unseen-c`, `unseen-d`, `unseen-e`, `unseen-g`, `unseen-i`, `unseen-h` and `unseen-j` were then
-used to improve them (each scored once, untouched, first: the README records those first scores);
+`unseen-c`, `unseen-d`, `unseen-e`, `unseen-g`, `unseen-i`, `unseen-h`, `unseen-j` and `unseen-k`
+were then used to improve them (each scored once, untouched, first: the README records those first scores);
 `heldout` only to look at which kinds of answer failed. `tuning` must meet the issue's targets;
 the others must not fall below the figures recorded in the README, so a rule change that makes
 mail worse fails here even when the development corpus still looks perfect.
@@ -141,6 +141,21 @@ FLOORS = {
         "requester_title": 1.00,
         "requester_city": 1.00,
         "requester_agency_type": 0.95,
+    },
+    "unseen-k": {
+        "kind_accuracy": 0.96,
+        "specialization_macro_f1": 0.93,
+        "primary_accuracy": 0.90,
+        "topics_micro_f1": 0.93,
+        "ta_types_micro_f1": 0.93,
+        "requester_email": 1.00,
+        "requester_name": 1.00,
+        "requester_agency": 0.95,
+        "requester_state": 1.00,
+        "requester_phone": 1.00,
+        "requester_title": 1.00,
+        "requester_city": 0.95,
+        "requester_agency_type": 1.00,
     },
     "unseen-i": {
         "kind_accuracy": 0.96,
