@@ -19,6 +19,15 @@ MAX_SIGNATURE_LINES = 14
 
 # Ranks and titles as written in signatures -> written out in full.
 _RANK_WORDS = {
+    # French ranks of Quebec police services, written out in English like the others
+    "inspecteur": "Inspector",
+    "inspectrice": "Inspector",
+    "sergent": "Sergeant",
+    "sergente": "Sergeant",
+    "capitaine": "Captain",
+    "lieutenante": "Lieutenant",
+    "agent": "Officer",
+    "agente": "Officer",
     "sgt": "Sergeant",
     "sergeant": "Sergeant",
     "s/sgt": "Staff Sergeant",
@@ -245,7 +254,8 @@ _RANK_PREFIX = re.compile(
     r"^(?P<rank>s/sgt|ssgt|staff\s+sgt\.?|staff\s+sergeant|deputy\s+chief|dep\.?\s+chief|asst\.?\s+chief|"
     r"assistant\s+chief|lt\.?\s+col\.?|sgt|sergeant|lt|lieut|lieutenant|capt|cpt|captain|cmdr|"
     r"commander|maj|major|chief|det|detective|ofc|officer|cpl|corporal|dep|deputy|sheriff|"
-    r"undersheriff|insp|inspector|supt|col|colonel|cst|constable|trooper|tpr)\.?\s+(?P<rest>.+)$",
+    r"undersheriff|insp|inspector|supt|col|colonel|cst|constable|trooper|tpr|"
+    r"inspecteur|inspectrice|sergent|sergente|capitaine|lieutenante|agente?)\.?\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
 _RANK_SURNAME = re.compile(
@@ -305,6 +315,7 @@ _ASKED_ME = re.compile(
 _HANDOFF = re.compile(
     r"\b(?:passing (?:it|this|the \w+) (?:along|on)|pass(?:ing)? along (?:the|her|his|their)"
     r"|reply to (?:him|her|them) directly|respond to (?:him|her|them) directly"
+    r"|(?:reach out to|contact|write to) (?:him|her|them) directly"
     r"|(?:I've|I have|I) (?:copied|cc'?d|cc'?ed) (?:him|her|them)|(?:he's|she's|they're) copied"
     r"|(?:help|assist) (?:him|her|them)(?: out)?\b|better placed to help"
     r"|(?:sent|forwarded) me the (?:note|email|message|request) below)",

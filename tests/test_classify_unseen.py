@@ -633,6 +633,13 @@ HELP_ASKED_FOR = [
     ("Could someone call me to talk about options?", ("call",)),
     ("When I call 911 for my son, a different officer comes every time.", ()),
     ("Their unit invited us to spend two days with the team in May.", ("site_visit",)),
+    ("We would welcome a call.", ("call",)),
+    ("Send me a list, or call me.", ("call", "email")),
+    ("We would be very interested in visiting their department.", ("site_visit",)),
+    (
+        "We would welcome someone coming out here to see what we deal with. We can host.",
+        ("site_visit",),
+    ),
     ("What do we need from the clinic in writing?", ()),
 ]
 

@@ -975,3 +975,44 @@ Elm Grove Police Department
 """
     found = requester(rules, sites, body, from_addr="Ben Ortiz <bortiz@elmgrove.example.gov>")
     assert (found.name, found.email) == ("Ben Ortiz", "bortiz@elmgrove.example.gov")
+
+
+def test_french_ranks_and_a_forwarder_asking_the_program_to_reach_the_sender(rules, sites):
+    body = (
+        "Hello, we want a visit.\n\nInspecteur Luc Gagnon\n"
+        "Service de police de la Ville de Rimouski\n418 555-0163\n"
+    )
+    found = requester(rules, sites, body, from_addr="Luc Gagnon <lg@sprimouski.example.org>")
+    assert (found.name, found.title) == ("Luc Gagnon", "Inspector")
+
+    body = """Good morning,
+
+Forwarding the note below from Captain Lund at Elk Township PD. He asked our association about
+peer help and I think your program is a much better fit than anything we offer. Please reach out
+to him directly.
+
+Jill Roe
+Member Services Coordinator
+State Association of Police Executives
+517-555-0102
+
+From: Lund, Erik <elund@elktwp.example.gov>
+Sent: Monday, March 3, 2025 9:00 AM
+To: Roe, Jill <jroe@sape.example.org>
+Subject: Mental health officers
+
+We want one officer per district as the go-to for mental health calls.
+
+Capt. Erik Lund
+Elk Township Police Department
+(616) 555-0137
+"""
+    found = requester(
+        rules,
+        sites,
+        body,
+        subject="FW: Mental health officers",
+        from_addr="Jill Roe <jroe@sape.example.org>",
+    )
+    assert (found.name, found.email) == ("Erik Lund", "elund@elktwp.example.gov")
+    assert found.agency == "Elk Township Police Department"
