@@ -557,6 +557,22 @@ PARAPHRASES += [
     ),
 ]
 
+# A clinician placed at the station; a follow-up team going back out with a peer.
+PARAPHRASES += [
+    (
+        "We are working with the police to place one of our clinicians at the police station "
+        "to work alongside the officers.",
+        ("embedded_clinician",),
+        (),
+    ),
+    (
+        "Nobody follows up after an overdose. We want an officer to go back out with a peer "
+        "recovery coach a few days after.",
+        ("follow_up",),
+        (),
+    ),
+]
+
 # Words that only look like a need or an ask.
 PARAPHRASES += [
     (
