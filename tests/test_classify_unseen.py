@@ -988,3 +988,13 @@ Mill Police Department
     )
     assert analysis.kind.kind == "request"
     assert analysis.requester.email == "eward@millpd.example.gov"
+
+
+def test_a_proposal_names_the_main_ask(rules, sites):
+    body = (
+        "Every shift we see the same people over and over and nobody knows their history.\n\n"
+        "What I'd like to propose to the chief is a designated officer who would be our "
+        "point of contact for mental health.\n" + SIGNED
+    )
+    analysis = run(rules, sites, body, subject="Questions")
+    assert analysis.primary == "mh_liaison"
