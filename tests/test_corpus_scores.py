@@ -2,7 +2,8 @@
 
 Every corpus in `tests/corpus` was written by someone who had not seen the rules. `tuning` and
 the `unseen-*` sets were then used to improve them (each scored once, untouched, first: the
-README records those first scores); `heldout` only to look at which kinds of answer failed.
+README records those first scores), except `unseen-m`, which was only measured; `heldout` only to
+look at which kinds of answer failed.
 `tuning` must meet the issue's targets; the others must not fall below the figures recorded in
 the README, so a rule change that makes mail worse fails here even when the development corpus
 still looks perfect.
@@ -171,6 +172,22 @@ FLOORS = {
         "requester_title": 0.95,
         "requester_city": 0.91,
         "requester_agency_type": 0.95,
+    },
+    # Measured only: written last and never tuned on, so it guards mail no rule was fitted to.
+    "unseen-m": {
+        "kind_accuracy": 0.96,
+        "specialization_macro_f1": 0.82,
+        "primary_accuracy": 0.85,
+        "topics_micro_f1": 0.90,
+        "ta_types_micro_f1": 0.85,
+        "requester_email": 0.90,
+        "requester_name": 0.90,
+        "requester_agency": 0.85,
+        "requester_state": 1.00,
+        "requester_phone": 0.95,
+        "requester_title": 0.95,
+        "requester_city": 0.90,
+        "requester_agency_type": 0.90,
     },
     "unseen-i": {
         "kind_accuracy": 0.96,
