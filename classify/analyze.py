@@ -11,7 +11,7 @@ from classify.contacts import own_sites, site_names
 from classify.engine import Engine, Scored
 from classify.extract import empty_requester, extract_requester, forwarded_original
 from classify.kind import decide_kind as _decide_kind
-from classify.priority import NO_MARKS, Marks, priority_cues
+from classify.priority import NO_MARKS, Marks, marks_of
 from classify.rules import KIND_CUES, Rule, RuleSet
 from classify.sites import SiteDirectory
 from classify.text import CleanText, clean
@@ -290,10 +290,7 @@ def analyze(
         label_scores.append(score)
         if wants_needs and score.accepted:
             accepted[group].append(label)
-    marks = NO_MARKS
-    if len(accepted["specialization"]) > 1 and scored.doc is not None:
-        cues = priority_cues(rules.priority, rules.engine.nlp)
-        marks = cues.marks(scored.doc, scored.subject_end)
+    marks = marks_of(scored) if len(accepted["specialization"]) > 1 else NO_MARKS
     specializations, primary_reason = _order_needs(
         rules, prepared, scored, totals, accepted["specialization"], marks
     )

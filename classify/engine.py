@@ -6,7 +6,7 @@ import bisect
 import itertools
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
-from classify.types import Background
+from classify.types import Background, Priority
 
 if TYPE_CHECKING:
     from classify.rules import Rule
@@ -159,6 +159,9 @@ class Scored:
     subject_end: int  # tokens before this index belong to the subject
     length: int
     doc: Doc | None = None
+    # Where the [priority] cues matched: the sender's main ask, and needs left for later.
+    main_cues: tuple[tuple[int, int], ...] = ()
+    later_cues: tuple[tuple[int, int], ...] = ()
 
 
 def _tokens_of(words: list[str], spaces: list[bool], start: int, end: int) -> str:
@@ -221,10 +224,12 @@ def spell_out(pattern: Sequence[Mapping[str, Any]]) -> list[str] | None:
 # What a matcher key stands for: a rule's phrases, its token patterns, or one side of a near.
 _PHRASES, _PATTERNS = -1, -2
 _DEFAULT_CUES, _BACKGROUND_CUES, _BACK_REFERENCES, _CLAIMS = -1, -2, -3, -4
+_MAIN_CUES, _LATER_CUES = -5, -6
 # Background cues reach this many tokens either way within a clause: a run-on sentence
 # without punctuation is still several clauses.
 BACKGROUND_REACH = 20
 NO_BACKGROUND = Background()
+NO_PRIORITY = Priority()
 # A `settled` cue this close to a need in the body ("we've had CIT since 2015") says the
 # agency has it: later bare mentions of that need in the email are background too.
 SETTLED_GAP = 3
@@ -255,11 +260,12 @@ class Engine:
         self._by_index: dict[int, Rule] = {}
         self.has_negations = False
         self.background = NO_BACKGROUND
-        self._source: tuple[list[Rule], tuple[str, ...], int, Background] = (
+        self._source: tuple[list[Rule], tuple[str, ...], int, Background, Priority] = (
             [],
             (),
             window,
             NO_BACKGROUND,
+            NO_PRIORITY,
         )
         self.renewals = 0
 
@@ -281,6 +287,7 @@ class Engine:
         default_cues: Sequence[str],
         window: int,
         background: Background = NO_BACKGROUND,
+        priority: Priority = NO_PRIORITY,
     ) -> tuple[Engine, list[tuple[Rule, str]]]:
         """An engine for the rules it can compile, and the rules it refused with the reason."""
         engine = cls(_stemming_nlp(), rules, window)
@@ -298,6 +305,12 @@ class Engine:
                 key = engine._cue("neg:claims", _CLAIMS, False)
                 engine.negations.add(key, engine._phrase_docs(background.claims))
             engine.background = background
+        for owner, name, phrases in (
+            (_MAIN_CUES, "priority:main", priority.main),
+            (_LATER_CUES, "priority:later", priority.later),
+        ):
+            if phrases:
+                engine.negations.add(engine._cue(name, owner, False), engine._phrase_docs(phrases))
         accepted = []
         for index, rule in enumerate(rules):
             try:
@@ -312,15 +325,15 @@ class Engine:
             engine._by_index[index] = rule
         engine.rules = accepted
         engine.has_negations = len(engine.negations) > 0
-        engine._source = (list(rules), tuple(default_cues), window, background)
+        engine._source = (list(rules), tuple(default_cues), window, background, priority)
         return engine, rejected
 
     def _renew_if_large(self) -> None:
         """Rebuild vocabulary and matchers once the vocabulary has grown past MAX_VOCAB."""
         if len(self.nlp.vocab) <= MAX_VOCAB:
             return
-        rules, cues, window, background = self._source
-        fresh, _ = Engine.build(rules, cues, window, background)
+        rules, cues, window, background, priority = self._source
+        fresh, _ = Engine.build(rules, cues, window, background, priority)
         for name in (
             "nlp",
             "phrases",
@@ -460,7 +473,14 @@ class Engine:
             _look_back(doc, words, matches, labels_of, self.background, cues, max(subject_end, 0))
         if cues.get(_CLAIMS):
             _claim_back(words, matches, self.background, cues[_CLAIMS], max(subject_end, 0))
-        return Scored(matches=matches, subject_end=subject_end, length=len(doc), doc=doc)
+        return Scored(
+            matches=matches,
+            subject_end=subject_end,
+            length=len(doc),
+            doc=doc,
+            main_cues=tuple(cues.get(_MAIN_CUES, ())),
+            later_cues=tuple(cues.get(_LATER_CUES, ())),
+        )
 
 
 def _in_scope(spans: list[tuple[int, int]], scope: str, subject_end: int) -> list[tuple[int, int]]:
@@ -548,17 +568,7 @@ def _keep_in_background(
         if first is None:
             continue
         start_at, cue = first
-        kept = []
-        for hit in match.hits:
-            if (
-                hit.start > start_at
-                and hit.start >= subject_end
-                and not _asked_before(doc, hit.start)
-            ):
-                match.negated.append(replace(hit, negated_by=cue))
-            else:
-                kept.append(hit)
-        match.hits = kept
+        _set_aside(match, cue, doc, max(start_at + 1, subject_end), len(doc))
 
 
 def _look_back(
@@ -574,12 +584,8 @@ def _look_back(
     a sentence with a background cue and a back reference sets aside the needs its paragraph
     described before it, unless their own clause asked for them."""
     for ref_start, _ in cues[_BACK_REFERENCES]:
-        sentence_start = ref_start
-        while sentence_start > subject_end and words[sentence_start - 1] not in _SENTENCE_END:
-            sentence_start -= 1
-        sentence_end = ref_start
-        while sentence_end < len(words) and words[sentence_end] not in _SENTENCE_END:
-            sentence_end += 1
+        sentence_start = back_to(words, ref_start, _SENTENCE_END, subject_end)
+        sentence_end = forward_to(words, ref_start, _SENTENCE_END)
         cue = next(
             (
                 doc[start:end].text
@@ -590,20 +596,10 @@ def _look_back(
         )
         if not cue:
             continue
-        paragraph_start = sentence_start
-        while paragraph_start > subject_end and words[paragraph_start - 1] != PARAGRAPH:
-            paragraph_start -= 1
+        paragraph_start = back_to(words, sentence_start, {PARAGRAPH}, subject_end)
         for name, match in matches.items():
-            if labels_of[name] not in background.labels:
-                continue
-            kept = []
-            for hit in match.hits:
-                earlier = paragraph_start <= hit.start < sentence_start
-                if earlier and not _asked_before(doc, hit.start):
-                    match.negated.append(replace(hit, negated_by=cue))
-                else:
-                    kept.append(hit)
-            match.hits = kept
+            if labels_of[name] in background.labels:
+                _set_aside(match, cue, doc, paragraph_start, sentence_start)
 
 
 def _claim_back(
@@ -617,12 +613,10 @@ def _claim_back(
     I'm interested in": a claim takes back what the sentence before it set aside as heard-of."""
     cue_words = {" ".join(cue.lower().split()) for cue in background.cues}
     for claim_start, _ in claims:
-        sentence_start = claim_start
-        while sentence_start > subject_end and words[sentence_start - 1] not in _SENTENCE_END:
-            sentence_start -= 1
-        previous_start = max(sentence_start - 1, subject_end)
-        while previous_start > subject_end and words[previous_start - 1] not in _SENTENCE_END:
-            previous_start -= 1
+        sentence_start = back_to(words, claim_start, _SENTENCE_END, subject_end)
+        previous_start = back_to(
+            words, max(sentence_start - 1, subject_end), _SENTENCE_END, subject_end
+        )
         for match in matches.values():
             restored = [
                 hit
@@ -636,6 +630,33 @@ def _claim_back(
                     [*match.hits, *(replace(hit, negated_by="") for hit in restored)],
                     key=lambda hit: hit.start,
                 )
+
+
+def back_to(words: Sequence[str], position: int, stops: Collection[str], floor: int) -> int:
+    """The start of the stretch holding `position`: just after the nearest stop word before
+    it (a sentence end, a paragraph), or `floor`."""
+    while position > floor and words[position - 1] not in stops:
+        position -= 1
+    return position
+
+
+def forward_to(words: Sequence[str], position: int, stops: Collection[str]) -> int:
+    """The end of the stretch holding `position`: the next stop word, or the end."""
+    while position < len(words) and words[position] not in stops:
+        position += 1
+    return position
+
+
+def _set_aside(match: RuleMatch, cue: str, doc: Doc, start: int, end: int) -> None:
+    """Move the hits in [start, end) that their own clause did not ask for to the negated ones,
+    marked with the cue that set them aside."""
+    kept = []
+    for hit in match.hits:
+        if start <= hit.start < end and not _asked_before(doc, hit.start):
+            match.negated.append(replace(hit, negated_by=cue))
+        else:
+            kept.append(hit)
+    match.hits = kept
 
 
 def _asked_before(doc: Doc, position: int) -> bool:

@@ -375,7 +375,7 @@ def parse_rules(
     parsed = [_parse_rule(raw, i, concepts, seen, problems) for i, raw in enumerate(raw_rules)]
     candidates = [rule for rule in parsed if rule is not None]
 
-    engine, rejected = Engine.build(candidates, cues, window, background)
+    engine, rejected = Engine.build(candidates, cues, window, background, priority)
     for rule, reason in rejected:
         problems.add(rule.line, f"rule '{rule.name}': {reason}")
     rejected_names = {rule.name for rule, _ in rejected}
