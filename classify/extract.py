@@ -46,6 +46,7 @@ _RANK_WORDS = {
     "major": "Major",
     "chief": "Chief",
     "deputy chief": "Deputy Chief",
+    "chief deputy": "Chief Deputy",
     "asst chief": "Assistant Chief",
     "assistant chief": "Assistant Chief",
     "det": "Detective",
@@ -172,13 +173,14 @@ _TITLE_WORDS = {
     "aide",
     "trainer",
     "instructor",
+    "writer",
 }
 _AGENCY_HEADS = re.compile(
     r"\b(?:department|dept\.?|office|police|pd|so|service|services|center|centre|network|agency|"
     r"commission|commissioners|supervisors|authority|hospital|clinic|"
     r"sheriff'?s? (?:office|department)|university|college|"
     r"institute|alliance|coalition|council|board|district attorney|system|partnership|"
-    r"school district|public schools|"
+    r"school district|public schools|crisis line|crisis hotline|hotline|lifeline|"
     r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative|court|"
     r"(?:communications?|911) district|county 911|city 911|regional 911|metro 911|e-?911|"
     r"emergency communications)\s*$",
@@ -275,7 +277,8 @@ _AGENCY_IN_INTRO = (
     r"(?P<agency>(?:[A-Z][\w.'&-]*\s+){0,7}?(?:Police Department|Police Service|Police|"
     r"Sheriff's Office|Sheriff's Department|Sheriff's Office|Department of [A-Z][\w ]+|"
     r"[A-Z][\w]* (?:Center|Centre|Network|Services|Agency|College|University|Alliance|"
-    r"Coalition|Association|Foundation)|PD|SO))\b"
+    r"Coalition|Association|Foundation)|PD|SO|"
+    r"(?:City|Town|Village|County|Township|Borough) of [A-Z][\w'-]+(?: [A-Z][\w'-]+)?))\b"
 )
 # "I'm the CIT coordinator for ...", "I am program coordinator in ..." (no article)
 _INTRO = re.compile(
@@ -308,8 +311,8 @@ _ON_BEHALF = re.compile(
 _ASKED_ME = re.compile(
     r"\b(?P<honorific>(?i:chief|sheriff|director|commissioner|captain|major|undersheriff|"
     r"lieutenant|colonel|judge|mayor|superintendent))\s+"
-    r"(?P<name>[A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){1,2})\s+(?:has\s+)?asked\s+me\s+to\s+"
-    r"(?:reach out|contact|write|email|get in touch)[^.]{0,60}\b(?:on (?:his|her|their) behalf)"
+    r"(?P<name>[A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){0,2})\s+(?:has\s+)?asked\s+me\s+to\s+"
+    r"(?:reach out|contact|write|email|get in touch|send|forward|pass)\b"
 )
 # A forwarder who hands someone over rather than asking for themselves.
 _HANDOFF = re.compile(
@@ -409,6 +412,10 @@ _PLACE_NAME = re.compile(r"^[A-Z][A-Za-z.'\-]+(?:\s[A-Z][A-Za-z.'\-]+){0,3}$")
 _PLACE_IN_TEXT = re.compile(
     r"\b(?:in|of|outside|near)\s+(?P<place>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})\b"
 )
+_PLACE_WITH_STATE = re.compile(
+    r"\b(?:in|of|outside|near)\s+(?P<place>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}),\s+"
+    r"(?P<state>[A-Z]{2}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\b"
+)
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|we|we're|our|my|us|here)\b")
 _PARAGRAPH_SPLIT = re.compile(r"\n\s*\n")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
@@ -451,6 +458,8 @@ def display_name(from_name: str) -> str:
     name = " ".join(from_name.replace('"', " ").split())
     if "@" in name:
         return ""
+    # "Harlan, Rebecca (DMH)", "Okafor, Adrienne - Mayor's Office": the unit is no name part
+    name = re.sub(r"\s*\([^)]*\)|\s+[-–—|]\s+.*$", "", name).strip()
     if name.count(",") == 1:
         last, first = (part.strip() for part in name.split(","))
         if last and first and " " not in last and not _CREDENTIALS.search(name):
@@ -599,6 +608,8 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
         r"\b911\b|communications? (?:cent|district)|emergency communication|dispatch|\bpsap\b", text
     ):
         return "government"
+    if re.search(r"\bnami\b", text):
+        return "other"  # families and advocates, not providers nor government
     if re.search(r"^(?:city|town|county|village|state|borough|township|commonwealth) of\b", text):
         return "government"
     state_office = re.match(
@@ -985,18 +996,218 @@ def _body_title_agency(body: str) -> tuple[str, str]:
     return title, normalize_agency(match.group("agency"))[0]
 
 
-def _state_near_city(city: str, body: str) -> str:
-    """'... in Harlan, Kentucky ...' -> 'KY' for the city already found."""
-    pattern = rf"\b{re.escape(city)},?\s+(?P<state>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?|[A-Z]{{2}})\b"
-    for match in re.finditer(pattern, body[:5000]):
-        state = normalize_state(match.group("state"))
+# Informal self-introductions, typed fast and often in lower case: "im a sgt with Northfield
+# State Univ PD here in northfield ohio", "deputy w/ tanner county SO in missouri",
+# "Lt Morales, Copper Springs PD (NV)". Only police and sheriff agencies: their unit word
+# (PD, SO, Police, Sheriff's Office) marks where the name ends even without capitals.
+_INTRO_STOP = (
+    r"(?:i|im|i'm|i’m|a|an|the|with|at|for|from|of|in|on|w|here|our|my|we|were|we're|and|"
+    r"to|is|am|as|by|this|that|me|us|hi|hey|hello|team|unit|office|small|rural|local|"
+    r"sworn|new|work|works|working|serve|assigned|over|patrol)"
+)
+_INFORMAL_AGENCY = (
+    rf"(?P<agency>(?:\b(?!{_INTRO_STOP}\b)[A-Za-z][\w.'&-]*\s+){{1,5}}?"
+    r"(?:PD|SO|(?i:police department|police dept\.?|police|sheriff'?s office|"
+    r"sheriff'?s dept\.?|sheriff'?s department)))(?![\w'])"
+)
+_INFORMAL_PLACE = (
+    r"(?:\s*\((?P<paren>[A-Za-z .]{2,20})\)"
+    r"|,?\s+(?:(?i:here|out|up|down|over)\s+)?(?i:in|of)\s+(?P<place>[A-Za-z][A-Za-z .'-]{1,40}?)"
+    r"(?=\s*(?:[.,;:!?)\n]|-\s|$)|\s+(?i:and|we|but|with|so|who|where|that)\b))?"
+)
+_INFORMAL_INTRO = re.compile(
+    r"(?:\b(?i:i'?m|i’m|im|i am|this is)\b(?P<said>[^.!?\n]{0,80}?)"
+    r"|(?:^|\n|[-–—:,]\s+)(?P<rank>(?i:chief deputy|deputy chief|sgt|sergeant|lt|lieutenant|capt|"
+    r"captain|cpl|corporal|ofc|officer|det|detective|deputy|dep|chief|sheriff|trooper|"
+    r"patrol officer))\.?(?P<who>(?:\s+[A-Z][\w'\-]+){0,3}),?)"
+    r"\s*(?:(?i:with|at|for|from|of|w/|on)\s+)?(?:the\s+)?" + _INFORMAL_AGENCY + _INFORMAL_PLACE
+)
+# "I'm hoping to visit Tucson PD", "I talked to Houston PD": someone else's agency.
+_NOT_OWN_AGENCY = re.compile(
+    r"\b(?:spoke|talk(?:ed|ing)?|call(?:ed|ing)?|emailed|heard|contact(?:ed|ing)?|reach(?:ed|ing)?|"
+    r"visit(?:ed|ing)?|looking|hoping|going|trying|planning|writing|asking|interested|wondering|"
+    r"learn(?:ed|ing)?|see|about)\b",
+    re.IGNORECASE,
+)
+_REGION_WORDS = {
+    "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
+    "northeast", "northwest", "southeast", "southwest", "northeastern", "northwestern",
+    "southeastern", "southwestern", "upstate", "downstate", "rural", "greater", "metro",
+    "coastal", "the", "upper", "lower", "mid", "middle", "far",
+}  # fmt: skip
+# Lower-case words that look like state codes but are common words ("in", "me", "or").
+_WORDLIKE_CODES = {
+    "in",
+    "me",
+    "or",
+    "oh",
+    "hi",
+    "ok",
+    "id",
+    "la",
+    "ma",
+    "pa",
+    "de",
+    "co",
+    "al",
+    "on",
+}
+
+
+@dataclass(frozen=True)
+class Introduction:
+    """What a writer's own opening line says about them."""
+
+    title: str = ""
+    agency: str = ""
+    city: str = ""
+    state: str = ""
+
+
+def _capitalize_words(text: str) -> str:
+    """'tanner county SO' -> 'Tanner County SO'; 'Univ' and 'Co' written out."""
+    words = []
+    for word in text.split():
+        bare = word.lower().rstrip(".")
+        if bare in {"univ", "u"}:
+            words.append("University")
+        elif word.isupper() or not word[:1].islower():
+            words.append(word)
+        else:
+            words.append(word[:1].upper() + word[1:])
+    return " ".join(words)
+
+
+def _split_place(place: str) -> tuple[str, str]:
+    """'northfield ohio' -> ('Northfield', 'OH'); 'missouri' -> ('', 'MO'); 'NM' -> ('', 'NM')."""
+    words = place.strip(" .").split()
+    for size in (2, 1):
+        if len(words) < size:
+            continue
+        tail = " ".join(words[-size:])
+        if tail.islower() and len(tail) == 2 and tail in _WORDLIKE_CODES:
+            continue
+        state = normalize_state(tail)
         if state:
-            return state
+            # "in southern Oregon", "in rural west Texas": a region, not a city
+            city_words = [w for w in words[:-size] if w.lower() not in _REGION_WORDS]
+            city = " ".join(city_words) if len(city_words) == len(words) - size else ""
+            return (_capitalize_words(city) if city else ""), state
+    return "", ""
+
+
+def _informal_title(text: str) -> str:
+    """The rank or title in 'a patrol officer', 'corporal on the co-responder team', 'sgt'."""
+    words = [w.strip(".,").lower() for w in text.split()]
+    for size in (2, 1):
+        for start in range(len(words) - size + 1):
+            phrase = " ".join(words[start : start + size])
+            if phrase in _RANK_WORDS:
+                return _RANK_WORDS[phrase]
+    return ""
+
+
+def self_introduction(body: str) -> Introduction:
+    """The writer's rank, agency and place from an informal opening ('deputy w/ tanner county
+    SO in missouri'); empty when the opening introduces nobody."""
+    for match in _INFORMAL_INTRO.finditer(body[:1500]):
+        said = match.group("said")
+        if said is not None and re.search(_NOT_OWN_AGENCY, said):
+            continue  # "I'm hoping to talk to someone at Tucson PD" names another agency
+        title = _informal_title(match.group("rank") or said or "")
+        agency = normalize_agency(_capitalize_words(match.group("agency")))[0]
+        city, state = "", ""
+        if match.group("paren"):
+            state = normalize_state(match.group("paren"))
+        elif match.group("place"):
+            city, state = _split_place(match.group("place"))
+        return Introduction(title=title, agency=agency, city=city, state=state)
+    return Introduction()
+
+
+_UNIT_SUFFIXES = (
+    ("countyso", "County Sheriff's Office"),
+    ("countysheriff", "County Sheriff's Office"),
+    ("sheriff", "Sheriff's Office"),
+    ("police", "Police Department"),
+    ("pd", "Police Department"),
+    ("so", "Sheriff's Office"),
+)
+
+
+def agency_from_domain(address: str, text: str) -> str:
+    """'mtran@cedarbluffpd.example.gov' and '... in cedar bluff va' -> 'Cedar Bluff Police
+    Department': a police or sheriff's domain, spelled as words the email itself uses."""
+    domain = address.rpartition("@")[2].lower()
+    squashed_text = re.sub(r"[^a-z]+", " ", fold(text)).split()
+    for label in domain.split(".")[:-1]:
+        label = label.replace("-", "")
+        for suffix, unit in _UNIT_SUFFIXES:
+            stem = label[: -len(suffix)] if label.endswith(suffix) else ""
+            if len(stem) < 3:
+                continue
+            # the words of the text that, run together, spell the stem ("cedar" "bluff")
+            for start in range(len(squashed_text)):
+                joined = ""
+                for end in range(start, min(start + 4, len(squashed_text))):
+                    joined += squashed_text[end]
+                    if joined == stem:
+                        place = _capitalize_words(" ".join(squashed_text[start : end + 1]))
+                        after = squashed_text[end + 1 : end + 2]
+                        # a sheriff serves a county: "shelbyridgeso" and "Shelby Ridge County"
+                        county = (
+                            " County"
+                            if suffix.startswith("county")
+                            or ("Sheriff" in unit and after == ["county"])
+                            else ""
+                        )
+                        return f"{place}{county} {unit.removeprefix('County ')}"
+                    if not stem.startswith(joined):
+                        break
+    return ""
+
+
+def _spelled_out(short: str, full: str) -> bool:
+    """'NSU Police Department' is 'Northfield State University Police Department' abbreviated."""
+    if not short or not full or short == full:
+        return False
+    acronym = short.split()[0]
+    if not (acronym.isupper() and 2 <= len(acronym) <= 6 and acronym.isalpha()):
+        return False
+    rest = short[len(acronym) :].strip()
+    if not full.endswith(rest):
+        return False
+    leading = full[: len(full) - len(rest)].split()
+    return "".join(word[0] for word in leading).upper() == acronym
+
+
+def _state_near_city(city: str, body: str) -> str:
+    """'... in Harlan, Kentucky ...', '... in cedar bluff va' -> the state of the city found."""
+    pattern = rf"(?i:\b{re.escape(city)}),?\s+(?P<next>[A-Za-z]+(?:\s[A-Za-z]+)?)"
+    for match in re.finditer(pattern, body[:5000]):
+        words = match.group("next").split()
+        for size in (2, 1):
+            candidate = " ".join(words[:size])
+            if len(words) < size or (candidate.islower() and candidate in _WORDLIKE_CODES):
+                continue
+            if len(candidate) > 2 and not candidate[:1].isupper() and size == 2:
+                continue
+            state = normalize_state(candidate)
+            if state:
+                return state
     return ""
 
 
 def _body_city(body: str, regions: Sequence[str]) -> tuple[str, str]:
-    """(city, state) of a place the writer says they are in, when the gazetteer knows it there."""
+    """(city, state) of a place the writer says they are in: written with its state ("based in
+    Elk River Falls, Idaho"), or known to the gazetteer in the writer's state."""
+    for paragraph in _PARAGRAPH_SPLIT.split(body[:3000]):
+        for match in _PLACE_WITH_STATE.finditer(paragraph):
+            if not _FIRST_PERSON.search(paragraph[max(0, match.start() - 120) : match.start()]):
+                continue
+            state = normalize_state(match.group("state"))
+            if state and not _NOT_PLACE_WORDS & {w.lower() for w in match["place"].split()}:
+                return match.group("place"), state
     geo = _geo()
     if geo is None or not regions:
         return "", ""
@@ -1055,16 +1266,23 @@ class Principal:
 
 def on_behalf(body: str) -> Principal | None:
     """'I am writing on behalf of Dr. Ines Varga, Deputy Commissioner of ...' -> the principal."""
-    if "behalf" not in body[:3000]:
-        return None
-    match = _ON_BEHALF.search(body[:3000])
+    match = _ON_BEHALF.search(body[:3000]) if "behalf" in body[:3000] else None
     if not match:
         asked = _ASKED_ME.search(body[:3000])
         if asked is None:
             return None
-        # "Chief Lamar Whitcomb asked me to contact you on his behalf."
-        honorific = asked.group("honorific").capitalize()
-        return Principal(name=asked.group("name"), title=expand_title(honorific), agency="")
+        # "Chief Lamar Whitcomb asked me to contact you on his behalf", "Sheriff Prentice asked
+        # me to send this along" (the full name is often under the assistant's own title)
+        honorific = asked.group("honorific")
+        name = asked.group("name")
+        if " " not in name:
+            full = re.search(
+                rf"\b(?i:{re.escape(honorific)})\s+(?P<full>(?:[A-Z][\w'.\-]+\s+){{1,2}}"
+                rf"{re.escape(name)})\b",
+                body,
+            )
+            name = full["full"] if full else name
+        return Principal(name=name, title=expand_title(honorific.capitalize()), agency="")
     name = match.group("name").strip()
     words = {w.lower() for w in name.split()}
     if words & _ORG_WORDS or words & _TITLE_WORDS:
@@ -1168,9 +1386,15 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
     name = choose_name(facts.name, header_name)
     title, agency = facts.title, facts.agency
     body_title, body_agency = _body_title_agency(body)
-    title = title or body_title or _own_title(body) or _closing_rank(body, name)
-    agency = agency or body_agency or normalize_agency(own_agency(body))[0]
+    intro = self_introduction(body)
+    if _spelled_out(agency, intro.agency):
+        agency = intro.agency  # "NSU Police" signs a "Northfield State Univ PD" introduction
+    title = title or body_title or intro.title or _own_title(body) or _closing_rank(body, name)
+    agency = agency or body_agency or intro.agency or normalize_agency(own_agency(body))[0]
+    agency = agency or agency_from_domain(address, f"{body}\n{' '.join(signature)}")
     city, state, phone = facts.city, facts.state, facts.phone
+    if agency and agency == intro.agency:
+        city, state = city or intro.city, state or intro.state
 
     # Earlier messages from the same person, quoted below, often carry the full signature.
     if original is None and not (city and state and phone and agency and title):
@@ -1180,15 +1404,24 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
             old = read_signature(quoted_signature(quoted), header_name)
             # "On Monday, Marcus wrote:" may name no address; the signature names the writer
             if quoted.from_addr or (old.name and name and _names_agree(old.name, name)):
-                title = title or old.title
-                agency = agency or old.agency
+                old_title, old_agency = _body_title_agency(quoted.text)
+                old_intro = self_introduction(quoted.text)
+                title = title or old.title or old_title or old_intro.title
+                agency = (
+                    agency
+                    or old.agency
+                    or old_agency
+                    or old_intro.agency
+                    or agency_from_domain(address, quoted.text)
+                )
                 if not city and old.city:
                     city, state = old.city, old.state or state
                 state = state or old.state
                 phone = phone or old.phone
                 break
 
-    principal = on_behalf(body) if original is None else None
+    signed = "\n".join((body, *signature))  # the assistant's title may name the principal
+    principal = on_behalf(signed) if original is None else None
     principal_text = body
     if principal is None and original is None:
         # A reply from an assistant: their own first message, quoted below, said for whom.

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 import classify
-from classify.extract import agency_type, display_name, expand_title, normalize_agency
+from classify.extract import (
+    agency_from_domain,
+    agency_type,
+    display_name,
+    expand_title,
+    normalize_agency,
+    self_introduction,
+)
 from classify.text import clean
 from ingest import parse_email
 from tests.mail import make_email
@@ -1016,3 +1023,145 @@ Elk Township Police Department
     )
     assert (found.name, found.email) == ("Erik Lund", "elund@elktwp.example.gov")
     assert found.agency == "Elk Township Police Department"
+
+
+@pytest.mark.parametrize(
+    ("opening", "title", "agency", "city", "state"),
+    [
+        (
+            "hey, im a sgt with Ravenna State Univ PD here in ravenna ohio. we see",
+            "Sergeant",
+            "Ravenna State University Police Department",
+            "Ravenna",
+            "OH",
+        ),
+        (
+            "hey\n\ndeputy w/ pike county SO in missouri. we are small",
+            "Deputy",
+            "Pike County Sheriff's Office",
+            "",
+            "MO",
+        ),
+        (
+            "Hi - Lt Ochoa, Dry Creek PD (NV). two things",
+            "Lieutenant",
+            "Dry Creek Police Department",
+            "",
+            "NV",
+        ),
+        (
+            "hi - im a patrol officer at lakemont PD in georgia, not sure",
+            "Officer",
+            "Lakemont Police Department",
+            "",
+            "GA",
+        ),
+        (
+            "Chief Deputy Rourke, Kettle Ridge County Sheriff's Office in Indiana. Last year",
+            "Chief Deputy",
+            "Kettle Ridge County Sheriff's Office",
+            "",
+            "IN",
+        ),
+        (
+            "Sgt Hale with Medford PD in southern Oregon. I supervise",
+            "Sergeant",
+            "Medford Police Department",
+            "",
+            "OR",
+        ),
+    ],
+)
+def test_informal_lower_case_self_introductions(opening, title, agency, city, state):
+    found = self_introduction(opening)
+    assert (found.title, found.agency, found.state) == (title, agency, state)
+    assert found.city == city
+
+
+def test_an_agency_named_by_another_writer_is_not_the_writers_own():
+    assert self_introduction("I'm hoping to visit Tucson PD next month.").agency == ""
+    assert self_introduction("I talked to Houston PD last week.").agency == ""
+
+
+def test_a_police_domain_spelled_as_the_words_of_the_email(rules, sites):
+    body = """hi there
+
+we are a small dept (9 sworn) in pine hollow va, closest ER is 45 min away. we would like
+our officers trained to talk people down. happy to do a phone call
+
+thx -mike
+"""
+    found = requester(rules, sites, body, from_addr="Mike Tran <mtran@pinehollowpd.example.gov>")
+    assert found.agency == "Pine Hollow Police Department"
+    assert (found.agency_type, found.city, found.state) == ("police", "Pine Hollow", "VA")
+    assert agency_from_domain("a@kettlecountyso.example.gov", "out in kettle") == (
+        "Kettle County Sheriff's Office"
+    )
+    # a domain the text does not spell is no evidence of the words
+    assert agency_from_domain("a@pinehollowpd.example.gov", "we are small") == ""
+
+
+def test_a_signed_acronym_gives_way_to_the_name_the_writer_spelled_out(rules, sites):
+    body = """hey, im a sgt with Ravenna State Univ PD here in ravenna ohio. we want to pair
+an officer with a clinician from the counseling center.
+
+Aaron Delacroix
+RSU Police
+o: 330-555-0139
+"""
+    found = requester(rules, sites, body, from_addr="Aaron Delacroix <ad@rsu.example.edu>")
+    assert found.agency == "Ravenna State University Police Department"
+    assert (found.title, found.agency_type, found.city) == ("Sergeant", "campus", "Ravenna")
+
+
+def test_an_assistant_asked_to_send_the_request_along(rules, sites):
+    body = """Good morning,
+
+Sheriff Vance asked me to send this along. He would like to talk about how deputies work
+with the county crisis team. You can reach him directly at dvance@larchso.example.gov or
+on his cell 320-555-0162.
+
+Thank you,
+
+Brenda Kowal
+Executive Assistant to Sheriff Dale Vance
+Larch County Sheriff's Office
+"""
+    found = requester(rules, sites, body, from_addr="Brenda Kowal <bkowal@larchso.example.gov>")
+    assert (found.name, found.title) == ("Dale Vance", "Sheriff")
+    assert (found.email, found.phone) == ("dvance@larchso.example.gov", "+13205550162")
+
+
+def test_a_reply_finds_the_writers_introduction_in_their_quoted_first_email(rules, sites):
+    body = """Quick update - please use my direct line, 503-555-0121.
+
+Laura
+
+-----Original Message-----
+From: Laura Pham <lpham@cityofalder.example.gov>
+Sent: Monday, March 11, 2024 10:05 AM
+To: learningsites@justice-center.example.org
+Subject: co-responder question
+
+I'm a grant writer for the City of Alder Creek, Oregon, working with our police department.
+"""
+    found = requester(rules, sites, body, from_addr="Laura Pham <lpham@cityofalder.example.gov>")
+    assert (found.title, found.agency) == ("Grant Writer", "City of Alder Creek")
+    assert found.agency_type == "government"
+
+
+def test_places_written_with_their_state_in_the_writers_own_words(rules, sites):
+    body = """I'm the executive director of NAMI Tri-Valley, based in Elk Hollow Falls, Idaho.
+Our families want to help start CIT. Email is best.
+
+Georgia Lind
+Executive Director, NAMI Tri-Valley
+"""
+    found = requester(rules, sites, body, from_addr="Georgia Lind <gl@nami.example.org>")
+    assert (found.city, found.state) == ("Elk Hollow Falls", "ID")
+    assert found.agency_type == "other"
+
+
+def test_units_in_display_names_are_not_name_parts():
+    assert display_name('"Harlan, Rebecca (DMH)"') == "Rebecca Harlan"
+    assert display_name("Okafor, Adrienne - Mayor's Office") == "Adrienne Okafor"
