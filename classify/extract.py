@@ -268,6 +268,8 @@ _RANK_SURNAME = re.compile(
 _BADGE = re.compile(r"\s+(?:#|badge\s*#?|no\.\s*)\s*\d{1,6}\s*$", re.IGNORECASE)
 _HONORIFIC = re.compile(r"^(?:dr|mr|mrs|ms|mx|prof|rev|hon)\.?\s+", re.IGNORECASE)
 _STATE_PAREN = re.compile(r"\s*\((?P<state>[A-Za-z .]{2,20})\)\s*")
+_PARENTHESES = re.compile(r"\s*\([^()]*\)")
+_PLACE_IN_BRACKETS = re.compile(r"\((?P<city>[A-Z][\w.' -]{1,30}),\s*(?P<state>[A-Za-z. ]{2,20})\)")
 _ZIP = r"(?:\d{5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d)"
 _ADDRESS = re.compile(
     rf"(?:^|,\s*|\s{{2,}}|•\s*|·\s*|\|\s*)(?P<city>[A-Z][A-Za-z.'\- ]{{1,40}}?),?\s+"
@@ -276,8 +278,8 @@ _ADDRESS = re.compile(
 _AGENCY_IN_INTRO = (
     r"(?P<agency>(?:[A-Z][\w.'&-]*\s+){0,7}?(?:Police Department|Police Service|Police|"
     r"Sheriff's Office|Sheriff's Department|Sheriff's Office|Department of [A-Z][\w ]+|"
-    r"[A-Z][\w]* (?:Center|Centre|Network|Services|Agency|College|University|Alliance|"
-    r"Coalition|Association|Foundation)|PD|SO|"
+    r"[A-Z][\w']* (?:Center|Centre|Network|Services|Agency|College|University|Alliance|"
+    r"Coalition|Association|Foundation|Office)|PD|SO|"
     r"(?:City|Town|Village|County|Township|Borough) of [A-Z][\w'-]+(?: [A-Z][\w'-]+)?))\b"
 )
 # "I'm the CIT coordinator for ...", "I am program coordinator in ..." (no article)
@@ -319,6 +321,7 @@ _HANDOFF = re.compile(
     r"\b(?:passing (?:it|this|the \w+) (?:along|on)|pass(?:ing)? along (?:the|her|his|their)"
     r"|reply to (?:him|her|them) directly|respond to (?:him|her|them) directly"
     r"|(?:reach out to|contact|write to) (?:him|her|them) directly"
+    r"|(?:reply|respond|write) directly to (?:him|her|them)"
     r"|(?:I've|I have|I) (?:copied|cc'?d|cc'?ed) (?:him|her|them)|(?:he's|she's|they're) copied"
     r"|(?:help|assist) (?:him|her|them)(?: out)?\b|better placed to help"
     r"|(?:sent|forwarded) me the (?:note|email|message|request) below)",
@@ -388,6 +391,19 @@ _NOT_PLACE_WORDS = (
 # "Criminal Justice Coordinating Council", "City Administrator's Office": names that need
 # the county or city a signature gives elsewhere to say whose they are.
 _GENERIC_NAME_WORDS = _NOT_PLACE_WORDS | {
+    "investigations",
+    "investigative",
+    "psychiatric",
+    "field",
+    "administration",
+    "professional",
+    "standards",
+    "strategic",
+    "initiatives",
+    "planning",
+    "policy",
+    "wellness",
+    "&",
     "coordinating",
     "council",
     "administrator",
@@ -522,8 +538,10 @@ def _capitalized(line: str) -> str:
 
 
 def _segments(line: str) -> list[str]:
-    parts = _SEGMENT_SPLIT.split(line)
-    return [p.strip(" ,") for p in parts if p and p.strip(" ,")]
+    # "Pike County (Bowling Green, Mo.)": a comma inside brackets splits nothing
+    protected = _PARENTHESES.sub(lambda m: m.group(0).replace(",", "\x00"), line)
+    parts = _SEGMENT_SPLIT.split(protected)
+    return [p.strip(" ,").replace("\x00", ",") for p in parts if p and p.strip(" ,")]
 
 
 def _is_title(segment: str) -> bool:
@@ -550,7 +568,7 @@ def _title_first(segment: str) -> bool:
 
 def _is_agency(segment: str) -> bool:
     if (
-        any(ch.isdigit() for ch in segment.replace("911", ""))
+        any(ch.isdigit() for ch in segment.replace("911", "").replace("9-1-1", ""))
         or "@" in segment
         or len(segment) > 90
     ):
@@ -605,7 +623,9 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
     if re.search(r"\bpolice\b|\bconstabulary\b|\bmarshal|public safety department", text):
         return "police"
     if re.search(
-        r"\b911\b|communications? (?:cent|district)|emergency communication|dispatch|\bpsap\b", text
+        r"\b911\b|\b9-1-1\b|communications? (?:cent|district)|emergency communication|"
+        r"dispatch|\bpsap\b",
+        text,
     ):
         return "government"
     if re.search(r"\bnami\b", text):
@@ -839,10 +859,18 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
         # "Sheriff, Calhoun County": the county names the sheriff's office.
         for line in lines[start:]:
             for segment in _segments(line):
-                if _COUNTY.match(segment):
-                    agency = f"{segment} Sheriff's Office"
+                county = _PARENTHESES.sub("", segment).strip()
+                if _COUNTY.match(county):
+                    agency = f"{county} Sheriff's Office"
                     break
             if agency:
+                break
+    if not city:
+        # "Pike County (Bowling Green, Mo.)"
+        for line in lines[start:]:
+            place = _PLACE_IN_BRACKETS.search(line)
+            if place and normalize_state(place["state"]):
+                city, state = place["city"], state or normalize_state(place["state"])
                 break
     if agency and institution and _UNIT_OF.match(agency):
         agency = f"{institution} {agency}"
@@ -872,6 +900,14 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
                     # "Washtenaw County Office of the County Administrator"
                     agency = f"{segment} {agency}"
                     break
+            else:
+                continue
+            break
+        else:
+            # "Division of Behavioral Health" above "Missouri Department of Mental Health": a
+            # unit that names no place, above the organisation it belongs to
+            parent = _named_agency_below(lines[start:], agency)
+            agency = parent or agency
     phone = ""
     for line in lines[start:] or lines:
         phone = _phone(line)
@@ -899,6 +935,29 @@ def _organisation_below(lines: Sequence[str], unit: str) -> str:
             if segment == unit:
                 below = True
             elif below and _ORGANISATION.search(segment) and _is_agency(segment):
+                return normalize_agency(segment)[0]
+    return ""
+
+
+# "Pennsylvania Commission on Crime and Delinquency", "Governor's Council for ..."
+_ORG_ON = re.compile(
+    r"^[A-Z][\w.'&-]*(?:\s+[A-Z][\w.'&-]*)*\s+(?:Commission|Council|Board|Committee|Authority|"
+    r"Bureau|Agency|Institute)\s+(?:on|of|for)\s+[A-Z]"
+)
+
+
+def _named_agency_below(lines: Sequence[str], unit: str) -> str:
+    """The first agency a signature names below a unit, when it has a name of its own."""
+    below = False
+    for line in lines:
+        for segment in _segments(line):
+            if segment == unit or normalize_agency(segment)[0] == unit:
+                below = True
+            elif (
+                below
+                and (_is_agency(segment) or _ORG_ON.search(segment))
+                and not (_generic_name(segment) or _is_title(segment))
+            ):
                 return normalize_agency(segment)[0]
     return ""
 
@@ -1011,7 +1070,7 @@ _INFORMAL_AGENCY = (
     r"sheriff'?s dept\.?|sheriff'?s department)))(?![\w'])"
 )
 _INFORMAL_PLACE = (
-    r"(?:\s*\((?P<paren>[A-Za-z .]{2,20})\)"
+    r"(?:\s*\((?P<paren>[A-Za-z .]{2,20})\)|,\s*(?P<code>[A-Z]{2})\b"
     r"|,?\s+(?:(?i:here|out|up|down|over)\s+)?(?i:in|of)\s+(?P<place>[A-Za-z][A-Za-z .'-]{1,40}?)"
     r"(?=\s*(?:[.,;:!?)\n]|-\s|$)|\s+(?i:and|we|but|with|so|who|where|that)\b))?"
 )
@@ -1019,7 +1078,9 @@ _INFORMAL_INTRO = re.compile(
     r"(?:\b(?i:i'?m|i’m|im|i am|this is)\b(?P<said>[^.!?\n]{0,80}?)"
     r"|(?:^|\n|[-–—:,]\s+)(?P<rank>(?i:chief deputy|deputy chief|sgt|sergeant|lt|lieutenant|capt|"
     r"captain|cpl|corporal|ofc|officer|det|detective|deputy|dep|chief|sheriff|trooper|"
-    r"patrol officer))\.?(?P<who>(?:\s+[A-Z][\w'\-]+){0,3}),?)"
+    r"patrol officer))\.?(?P<who>(?:\s+[A-Z][\w'\-]+){0,3}),?"
+    # a sign-off: "Dan - Bristol PD, VT"
+    r"|(?:^|\n)(?P<signer>[A-Z][\w'\-]+(?:\s[A-Z][\w'\-]+)?)\s+[-–—|]\s+)"
     r"\s*(?:(?i:with|at|for|from|of|w/|on)\s+)?(?:the\s+)?" + _INFORMAL_AGENCY + _INFORMAL_PLACE
 )
 # "I'm hoping to visit Tucson PD", "I talked to Houston PD": someone else's agency.
@@ -1110,15 +1171,16 @@ def _informal_title(text: str) -> str:
 def self_introduction(body: str) -> Introduction:
     """The writer's rank, agency and place from an informal opening ('deputy w/ tanner county
     SO in missouri'); empty when the opening introduces nobody."""
-    for match in _INFORMAL_INTRO.finditer(body[:1500]):
+    opening_and_close = body[:1500] + ("\n" + body[-300:] if len(body) > 1500 else "")
+    for match in _INFORMAL_INTRO.finditer(opening_and_close):
         said = match.group("said")
         if said is not None and re.search(_NOT_OWN_AGENCY, said):
             continue  # "I'm hoping to talk to someone at Tucson PD" names another agency
         title = _informal_title(match.group("rank") or said or "")
         agency = normalize_agency(_capitalize_words(match.group("agency")))[0]
         city, state = "", ""
-        if match.group("paren"):
-            state = normalize_state(match.group("paren"))
+        if match.group("paren") or match.group("code"):
+            state = normalize_state(match.group("paren") or match.group("code"))
         elif match.group("place"):
             city, state = _split_place(match.group("place"))
         return Introduction(title=title, agency=agency, city=city, state=state)
@@ -1165,6 +1227,10 @@ def agency_from_domain(address: str, text: str) -> str:
                     if not stem.startswith(joined):
                         break
     return ""
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].lower()
 
 
 def _spelled_out(short: str, full: str) -> bool:
@@ -1393,6 +1459,13 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
     agency = agency or body_agency or intro.agency or normalize_agency(own_agency(body))[0]
     agency = agency or agency_from_domain(address, f"{body}\n{' '.join(signature)}")
     city, state, phone = facts.city, facts.state, facts.phone
+    if original is not None and _domain(original.from_addr) == _domain(email.from_addr):
+        # A colleague forwarding for the writer (the chief's assistant) signs for the same
+        # agency, often with the office line the writer left out.
+        colleague = read_signature(clean.signature, display_name(email.from_name))
+        agency = agency or colleague.agency
+        city, state = (city, state) if city else (colleague.city, state or colleague.state)
+        phone = phone or colleague.phone
     if agency and agency == intro.agency:
         city, state = city or intro.city, state or intro.state
 

@@ -11,6 +11,7 @@ from classify.extract import (
     display_name,
     expand_title,
     normalize_agency,
+    read_signature,
     self_introduction,
 )
 from classify.text import clean
@@ -1165,3 +1166,80 @@ Executive Director, NAMI Tri-Valley
 def test_units_in_display_names_are_not_name_parts():
     assert display_name('"Harlan, Rebecca (DMH)"') == "Rebecca Harlan"
     assert display_name("Okafor, Adrienne - Mayor's Office") == "Adrienne Okafor"
+
+
+def test_a_sheriff_signing_with_the_county_and_town_in_brackets():
+    facts = read_signature(
+        ["-- Sheriff Dale Whitby, Cole County (Green Hollow, Mo.)  573.555.0182"], "Dale Whitby"
+    )
+    assert (facts.title, facts.agency) == ("Sheriff", "Cole County Sheriff's Office")
+    assert (facts.city, facts.state, facts.phone) == ("Green Hollow", "MO", "+15735550182")
+
+
+def test_a_one_line_sign_off_and_an_office_named_in_the_introduction(rules, sites):
+    found = requester(
+        rules,
+        sites,
+        "Can someone give me a call about co-responder programs.\n\n802-555-0123\n"
+        "Dan - Alder PD, VT\n",
+        from_addr="Dan Pruitt <dpruitt@aldervt.example.gov>",
+    )
+    assert (found.agency, found.state) == ("Alder Police Department", "VT")
+    found = requester(
+        rules,
+        sites,
+        "I'm a supervising attorney at the Ashford County Public Defender's Office in Millbrook,"
+        " North Carolina. Our clients need somewhere other than jail.\n",
+        from_addr="Dana Fox <dfox@ashford.example.org>",
+    )
+    assert found.agency == "Ashford County Public Defender's Office"
+
+
+def test_a_unit_that_names_no_place_gives_way_to_the_organisation_below():
+    facts = read_signature(
+        [
+            "Maureen Gallo",
+            "Grants Administrator",
+            "Office of Justice Programs",
+            "Keystone Commission on Crime and Delinquency",
+            "(717) 555-0139",
+        ],
+        "Maureen Gallo",
+    )
+    assert facts.agency == "Keystone Commission on Crime and Delinquency"
+    facts = read_signature(
+        ["Marcus Dupree", "Deputy Director", "Palmetto County Consolidated 9-1-1 Center"], ""
+    )
+    assert facts.agency == "Palmetto County Consolidated 9-1-1 Center"
+    assert agency_type(facts.agency) == "government"
+
+
+def test_a_colleague_forwarding_for_the_writer_lends_the_agency_and_office_line(rules, sites):
+    body = """Good morning,
+
+Chief Halvor asked me to forward the message below. Please reply directly to him.
+
+Tammy Reyes
+Executive Assistant to the Chief of Police
+Elmwood Police Department
+785-555-0100 ext 2201
+
+-----Original Message-----
+From: Erik Halvor <ehalvor@elmwoodks.example.gov>
+Sent: Monday, March 4, 2024 8:02 AM
+To: Tammy Reyes <treyes@elmwoodks.example.gov>
+Subject: CIT
+
+Tammy - can you send this to the learning sites people. We want every officer CIT trained.
+
+Erik
+"""
+    found = requester(
+        rules,
+        sites,
+        body,
+        subject="FW: CIT",
+        from_addr="Tammy Reyes <treyes@elmwoodks.example.gov>",
+    )
+    assert (found.name, found.email) == ("Erik Halvor", "ehalvor@elmwoodks.example.gov")
+    assert (found.agency, found.phone) == ("Elmwood Police Department", "+17855550100")
