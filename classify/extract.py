@@ -1096,6 +1096,7 @@ _REGION_WORDS = {
     "southeastern", "southwestern", "upstate", "downstate", "rural", "greater", "metro",
     "coastal", "the", "upper", "lower", "mid", "middle", "far",
 }  # fmt: skip
+_UNIT_WORD = re.compile(r"\b(?:PD|SO|(?i:police|sheriff))\b")
 # Lower-case words that look like state codes but are common words ("in", "me", "or").
 _WORDLIKE_CODES = {
     "in",
@@ -1172,7 +1173,20 @@ def self_introduction(body: str) -> Introduction:
     """The writer's rank, agency and place from an informal opening ('deputy w/ tanner county
     SO in missouri'); empty when the opening introduces nobody."""
     opening_and_close = body[:1500] + ("\n" + body[-300:] if len(body) > 1500 else "")
-    for match in _INFORMAL_INTRO.finditer(opening_and_close):
+    # Only around a police or sheriff's unit word: the introduction ends with one.
+    for unit in _UNIT_WORD.finditer(opening_and_close):
+        match = next(
+            (
+                found
+                for found in _INFORMAL_INTRO.finditer(
+                    opening_and_close, max(0, unit.start() - 200), unit.end() + 80
+                )
+                if found.start("agency") <= unit.start() < found.end("agency")
+            ),
+            None,
+        )
+        if match is None:
+            continue
         said = match.group("said")
         if said is not None and re.search(_NOT_OWN_AGENCY, said):
             continue  # "I'm hoping to talk to someone at Tucson PD" names another agency
@@ -1334,7 +1348,7 @@ def on_behalf(body: str) -> Principal | None:
     """'I am writing on behalf of Dr. Ines Varga, Deputy Commissioner of ...' -> the principal."""
     match = _ON_BEHALF.search(body[:3000]) if "behalf" in body[:3000] else None
     if not match:
-        asked = _ASKED_ME.search(body[:3000])
+        asked = _ASKED_ME.search(body[:3000]) if "asked me" in body[:3000] else None
         if asked is None:
             return None
         # "Chief Lamar Whitcomb asked me to contact you on his behalf", "Sheriff Prentice asked
@@ -1452,7 +1466,9 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
     name = choose_name(facts.name, header_name)
     title, agency = facts.title, facts.agency
     body_title, body_agency = _body_title_agency(body)
-    intro = self_introduction(body)
+    acronym = agency.split()[0].isupper() if agency else False
+    # (the opening is read only when the signature leaves something to find or abbreviates)
+    intro = self_introduction(body) if not (title and agency) or acronym else Introduction()
     if _spelled_out(agency, intro.agency):
         agency = intro.agency  # "NSU Police" signs a "Northfield State Univ PD" introduction
     title = title or body_title or intro.title or _own_title(body) or _closing_rank(body, name)
