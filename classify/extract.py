@@ -70,6 +70,7 @@ _RANK_WORDS = {
     "trooper": "Trooper",
     "tpr": "Trooper",
 }
+_SWORN_RANKS = frozenset(_RANK_WORDS.values())
 _ABBREVIATIONS = {
     "sgt": "Sergeant",
     "lt": "Lieutenant",
@@ -265,6 +266,12 @@ _RANK_SURNAME = re.compile(
     r"ofc|officer|cpl|corporal|deputy|sheriff|undersheriff|trooper)\.?\s+(?P<surname>[A-Z][a-z'\-]+)$",
     re.IGNORECASE,
 )
+_CIVIC_PREFIX = re.compile(
+    r"^(?:commissioner|mayor|judge|councilmember|council member|councilman|councilwoman|"
+    r"alderman|alderwoman|alderperson|senator|representative|rep\.|supervisor)\s+"
+    r"(?=\S+\s+\S+)",
+    re.IGNORECASE,
+)
 _BADGE = re.compile(r"\s+(?:#|badge\s*#?|no\.\s*)\s*\d{1,6}\s*$", re.IGNORECASE)
 _HONORIFIC = re.compile(r"^(?:dr|mr|mrs|ms|mx|prof|rev|hon)\.?\s+", re.IGNORECASE)
 _STATE_PAREN = re.compile(r"\s*\((?P<state>[A-Za-z .]{2,20})\)\s*")
@@ -341,7 +348,7 @@ _COUNTY = re.compile(r"^(?:[A-Z][\w.'-]*\s+){1,3}(?:County|Parish)$")
 _DISTRICT_AGENCY = re.compile(r"\b(?:communications?|911|school) district$", re.IGNORECASE)
 _PARTS_SPLIT = re.compile(r"\s+[|~•·]\s+|\s*\|\s*|\s+[-–—]\s+|\s{2,}")
 _SEGMENT_SPLIT = re.compile(r"\s+[|•·/–—]\s+|\s*\|\s*|\s+-\s+|\s{3,}|,\s+(?=[A-Z(+\d])")
-_POLICE_OR_SHERIFF = re.compile(r"police department|sheriff'?s", re.I)
+_POLICE_OR_SHERIFF = re.compile(r"police (?:department|service)|sheriff'?s", re.I)
 _DEPARTMENT_OF_NAME = re.compile(r"^(?:department|office) of [A-Z]", re.I)
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _PD = re.compile(r"\bPD\b")
@@ -486,6 +493,7 @@ def display_name(from_name: str) -> str:
                 first = first[: credentials.start()]
             name = f"{first} {last}"
     name = _CREDENTIALS.sub("", name)
+    name = _CIVIC_PREFIX.sub("", name)  # "Commissioner Linda Haverford"
     rank = _RANK_PREFIX.match(name)
     if rank and len(rank.group("rest").split()) >= 2:
         name = rank.group("rest")
@@ -908,6 +916,15 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             # unit that names no place, above the organisation it belongs to
             parent = _named_agency_below(lines[start:], agency)
             agency = parent or agency
+    if (
+        agency
+        and title in _SWORN_RANKS
+        and not _POLICE_OR_SHERIFF.search(agency)
+        and (department := _police_below(lines[start:]))
+    ):
+        # "Insp." over "Community Mobilization & Mental Health" over "Greater Sudbury Police
+        # Service": a sworn rank serves the police service, not the portfolio above it
+        agency = department
     phone = ""
     for line in lines[start:] or lines:
         phone = _phone(line)
@@ -1096,6 +1113,7 @@ _REGION_WORDS = {
     "southeastern", "southwestern", "upstate", "downstate", "rural", "greater", "metro",
     "coastal", "the", "upper", "lower", "mid", "middle", "far",
 }  # fmt: skip
+_GREETINGS = {"hi", "hello", "hey", "dear", "good", "morning", "thanks", "thank", "greetings"}
 _UNIT_WORD = re.compile(r"\b(?:PD|SO|(?i:police|sheriff))\b")
 # Lower-case words that look like state codes but are common words ("in", "me", "or").
 _WORDLIKE_CODES = {
@@ -1187,6 +1205,12 @@ def self_introduction(body: str) -> Introduction:
         )
         if match is None:
             continue
+        signer = match.group("signer")
+        if signer is not None and (
+            signer.lower() in _GREETINGS
+            or opening_and_close[match.end() :].split("\n", 1)[0].strip(" .,;")
+        ):
+            continue  # "Hi - does Madison PD have ...": a sign-off ends its line
         said = match.group("said")
         if said is not None and re.search(_NOT_OWN_AGENCY, said):
             continue  # "I'm hoping to talk to someone at Tucson PD" names another agency

@@ -1243,3 +1243,23 @@ Erik
     )
     assert (found.name, found.email) == ("Erik Halvor", "ehalvor@elmwoodks.example.gov")
     assert (found.agency, found.phone) == ("Elmwood Police Department", "+17855550100")
+
+
+def test_a_greeting_is_no_sign_off_and_civic_titles_are_no_name_parts():
+    assert self_introduction("Hi - does Madison PD have an MOU they use?").agency == ""
+    assert display_name("Commissioner Linda Haver") == "Linda Haver"
+    assert display_name("Mayor Ann Lee") == "Ann Lee"
+
+
+def test_a_sworn_rank_serves_the_police_service_below_a_portfolio():
+    facts = read_signature(
+        [
+            "Insp. Genevieve Tremblay",
+            "Community Mobilization & Mental Health",
+            "Lakehead Police Service",
+            "Thunder Bay, ON",
+        ],
+        "Genevieve Tremblay",
+    )
+    assert (facts.title, facts.agency) == ("Inspector", "Lakehead Police Service")
+    assert agency_type(facts.agency) == "police"
