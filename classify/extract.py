@@ -296,14 +296,14 @@ _INTRO = re.compile(
 )
 # "Hi, this is Deputy Kayla Strand with the Gallatin County Sheriff's Office"
 _THIS_IS = re.compile(
-    r"\b(?:this is|my name is|I'm|I am)\s+(?P<rank>(?i:deputy chief|deputy|sgt|sergeant|lt|"
+    r"\b(?i:this is|my name is|i'm|i am)\s+(?P<rank>(?i:deputy chief|deputy|sgt|sergeant|lt|"
     r"lieutenant|officer|detective|det|cpl|corporal|capt|captain|chief|sheriff|undersheriff|"
     r"major|trooper|commander))\.?\s+[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){1,2}\s+"
     r"(?:with|from|at|of)\s+(?:the\s+)?" + _AGENCY_IN_INTRO
 )
 _OWN_TITLE = re.compile(
     r"\b(?:I'm|I am|[Aa]s)\s+(?:a|an|the)\s+(?:new\s+|current\s+|acting\s+|interim\s+)?"
-    r"(?P<title>[\w/-]+(?:\s+[\w/-]+){0,4}?)(?:\s+(?:with|at|for|of|in|here|on)\b|\s*[.,;])"
+    r"(?P<title>[\w/-]+(?:\s+[\w/-]+){0,4}?)(?:\s+(?:with|at|for|of|in|here|on|to)\b|\s*[.,;])"
 )
 _AGENCY_IN_TEXT = re.compile(
     r"\b(?:the\s+)?(?P<agency>(?:[A-Z][\w.'&-]*\s+){1,6}(?:Police Department|Police Service|"
@@ -369,6 +369,7 @@ _COUNTY_ABBREVIATION = re.compile(
     r"Communications|Dispatch|Government|Administrator|Manager)\b)"
 )
 _CITY_OF = re.compile(r"^(?:City|Town|Village|Borough|Township) of\s+", re.IGNORECASE)
+_DOUBLED_CAMPUS = re.compile(r"\b(University|College) (?:University|College|Campus) ")
 _UNIVERSITY = re.compile(r"universit|college", re.I)
 _UNIT_OF = re.compile(r"^(?:department|office|division) of\b", re.I)
 _DEPARTMENT_OF = re.compile(r"^(?:department|office) of\b", re.I)
@@ -903,10 +904,12 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             for segment in _segments(line):
                 whole = _UNIVERSITY.search(segment) or _AGENCY_LEAD.match(segment)
                 named = not any(ch.isdigit() for ch in segment)  # not "12 College Street"
-                if (whole or _COUNTY.match(segment)) and segment != agency and named:
+                same = segment == agency or normalize_agency(segment)[0] == agency
+                if (whole or _COUNTY.match(segment)) and not same and named:
                     # "City of Tacoma Office of Behavioral Health",
-                    # "Washtenaw County Office of the County Administrator"
-                    agency = f"{segment} {agency}"
+                    # "Washtenaw County Office of the County Administrator",
+                    # "Valdosta State University" + "University Police (Department)"
+                    agency = _DOUBLED_CAMPUS.sub(r"\1 ", f"{segment} {agency}")
                     break
             else:
                 continue
@@ -1083,7 +1086,7 @@ _INTRO_STOP = (
 )
 _INFORMAL_AGENCY = (
     rf"(?P<agency>(?:\b(?!{_INTRO_STOP}\b)[A-Za-z][\w.'&-]*\s+){{1,5}}?"
-    r"(?:PD|SO|(?i:police department|police dept\.?|police|sheriff'?s office|"
+    r"(?:PD|SO|(?i:police department|police dept\.?|police service|police|sheriff'?s office|"
     r"sheriff'?s dept\.?|sheriff'?s department)))(?![\w'])"
 )
 _INFORMAL_PLACE = (
@@ -1214,7 +1217,9 @@ def self_introduction(body: str) -> Introduction:
         said = match.group("said")
         if said is not None and re.search(_NOT_OWN_AGENCY, said):
             continue  # "I'm hoping to talk to someone at Tucson PD" names another agency
-        title = _informal_title(match.group("rank") or said or "")
+        # "the executive assistant to Chief Lyle of ...": a rank after "to" is someone else's
+        own_words = re.split(r"\b(?:to|for|of|on|with|at)\b", said or "")[0]
+        title = _informal_title(match.group("rank") or own_words)
         agency = normalize_agency(_capitalize_words(match.group("agency")))[0]
         city, state = "", ""
         if match.group("paren") or match.group("code"):
@@ -1496,6 +1501,10 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
     if _spelled_out(agency, intro.agency):
         agency = intro.agency  # "NSU Police" signs a "Northfield State Univ PD" introduction
     title = title or body_title or intro.title or _own_title(body) or _closing_rank(body, name)
+    if agency and (_generic_name(agency) or _DEPARTMENT_OF.match(agency)):
+        # "Office of the Chief of Police" signs mail that names "the Roanoke Rapids Police
+        # Department" in its first lines
+        agency = body_agency or intro.agency or agency
     agency = agency or body_agency or intro.agency or normalize_agency(own_agency(body))[0]
     agency = agency or agency_from_domain(address, f"{body}\n{' '.join(signature)}")
     city, state, phone = facts.city, facts.state, facts.phone

@@ -1263,3 +1263,46 @@ def test_a_sworn_rank_serves_the_police_service_below_a_portfolio():
     )
     assert (facts.title, facts.agency) == ("Inspector", "Lakehead Police Service")
     assert agency_type(facts.agency) == "police"
+
+
+def test_a_capitalised_this_is_introduction_and_a_police_service(rules, sites):
+    found = requester(
+        rules,
+        sites,
+        "Hello,\n\nThis is Sgt. Ray Olsen with Dunmore PD in Pennsylvania, you can reach me at"
+        " 570-555-0182. We keep getting called to the same houses.\n\nRay\n",
+        from_addr="Ray Olsen <rolsen@dunmorepd.example.gov>",
+    )
+    assert (found.title, found.agency, found.state) == (
+        "Sergeant",
+        "Dunmore Police Department",
+        "PA",
+    )
+    assert self_introduction("I'm with the Brant Police Service in Ontario.").agency == (
+        "Brant Police Service"
+    )
+
+
+def test_a_campus_police_unit_takes_its_universitys_name():
+    facts = read_signature(
+        ["Chief Angela Brooks | University Police | Lowndes State University", "229-555-0109"],
+        "Angela Brooks",
+    )
+    assert facts.agency == "Lowndes State University Police Department"
+
+
+def test_an_assistant_to_a_chief_keeps_her_own_title_and_the_department_the_body_names(
+    rules, sites
+):
+    body = """Good morning,
+
+I am the executive assistant to Chief Howard Lyle of the Cedar Rapids Falls Police Department
+in North Carolina, and the Chief asked me to reach out on his behalf. He would like a call.
+Please contact me at 252-555-0170.
+
+Tamika Reyes
+Office of the Chief of Police
+"""
+    found = requester(rules, sites, body, from_addr="Tamika Reyes <treyes@crf.example.gov>")
+    assert (found.name, found.title) == ("Tamika Reyes", "Executive Assistant")
+    assert found.agency == "Cedar Rapids Falls Police Department"
