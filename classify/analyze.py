@@ -123,17 +123,21 @@ def _label_scores(prepared: _Prepared, scored: Scored) -> dict[str, float]:
 def _first_position(prepared: _Prepared, scored: Scored, label: str) -> tuple[bool, int]:
     """(named in the subject, first token where the label's rules hit)."""
     in_subject = False
-    first = scored.length
+    first = first_hint = scored.length
     for rule in prepared.by_label.get(label, ()):
         match = scored.matches.get(rule.name)
         if match is None:
             continue
+        # a weak hint ("988") neither names a need in the subject nor raises it first
+        strong = rule.weight >= 1.0
         for hit in match.hits:
             if hit.start < scored.subject_end:
-                in_subject = True
-            else:
+                in_subject = in_subject or strong
+            elif strong:
                 first = min(first, hit.start)
-    return in_subject, first
+            else:
+                first_hint = min(first_hint, hit.start)
+    return in_subject, first if first < scored.length else first_hint
 
 
 def _body_hits(prepared: _Prepared, scored: Scored, label: str) -> list[int]:

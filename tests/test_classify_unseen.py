@@ -998,3 +998,14 @@ def test_a_proposal_names_the_main_ask(rules, sites):
     )
     analysis = run(rules, sites, body, subject="Questions")
     assert analysis.primary == "mh_liaison"
+
+
+def test_a_weak_hint_neither_names_the_need_in_the_subject_nor_raises_it_first(rules, sites):
+    body = (
+        "We are the 988 center for three counties. Our call takers and the county 911 "
+        "dispatchers need shared screening questions and a protocol for which calls come to "
+        "us. We would also like the mobile crisis team to take more of those calls.\n" + SIGNED
+    )
+    analysis = run(rules, sites, body, subject="988 and 911 transfers")
+    assert set(analysis.specializations) == {"dispatch", "mobile_crisis"}
+    assert analysis.specializations[0] == "dispatch"
