@@ -177,7 +177,8 @@ _TITLE_WORDS = {
     "writer",
 }
 _AGENCY_HEADS = re.compile(
-    r"\b(?:department|dept\.?|office|police|pd|so|service|services|center|centre|network|agency|"
+    r"\b(?:department|dept\.?|office|police|pd|so|p\.d\.?|s\.o\.?|service|services|center|centre|"
+    r"network|agency|"
     r"commission|commissioners|supervisors|authority|hospital|clinic|"
     r"sheriff'?s? (?:office|department)|university|college|"
     r"institute|alliance|coalition|council|board|district attorney|system|partnership|"
@@ -311,7 +312,7 @@ _AGENCY_IN_TEXT = re.compile(
     r"Department of Public Safety|PD|SO))\b(?:\s+in\s+(?P<state>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?))?"
 )
 _ON_BEHALF = re.compile(
-    r"\bon behalf of\s+(?:(?P<honorific>(?i:dr|mr|mrs|ms|chief|sheriff|director|commissioner|"
+    r"\b(?i:on behalf of)\s+(?:(?P<honorific>(?i:dr|mr|mrs|ms|chief|sheriff|director|commissioner|"
     r"captain|capt|lt|sgt|major|judge|mayor))\.?\s+)?"
     # name parts end before a full stop unless they are initials ("Wayne Bowman. The Sheriff")
     r"(?P<name>(?:[A-Z]\.|[A-Z][\w'\-]+)(?:\s+(?:[A-Z]\.|[A-Z][\w'\-]+)){1,3})"
@@ -329,6 +330,8 @@ _HANDOFF = re.compile(
     r"|reply to (?:him|her|them) directly|respond to (?:him|her|them) directly"
     r"|(?:reach out to|contact|write to) (?:him|her|them) directly"
     r"|(?:reply|respond|write) directly to (?:him|her|them)"
+    r"|(?:follow up|get back|get in touch|connect) with (?:him|her|them) directly"
+    r"|(?:his|her|their) contact info"
     r"|(?:I've|I have|I) (?:copied|cc'?d|cc'?ed) (?:him|her|them)|(?:he's|she's|they're) copied"
     r"|(?:help|assist) (?:him|her|them)(?: out)?\b|better placed to help"
     r"|(?:sent|forwarded) me the (?:note|email|message|request) below)",
@@ -351,9 +354,9 @@ _SEGMENT_SPLIT = re.compile(r"\s+[|•·/–—]\s+|\s*\|\s*|\s+-\s+|\s{3,}|,\s+
 _POLICE_OR_SHERIFF = re.compile(r"police (?:department|service)|sheriff'?s", re.I)
 _DEPARTMENT_OF_NAME = re.compile(r"^(?:department|office) of [A-Z]", re.I)
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
-_PD = re.compile(r"\bPD\b")
+_PD = re.compile(r"\bP\.?D\b\.?")
 _STATE_BEFORE_UNIT = re.compile(r"(?<=[a-z]) (?P<state>[A-Z]{2})(?= (?:PD|SO|Police|Sheriff)\b)")
-_SO_AT_END = re.compile(r"\bSO\b$")
+_SO_AT_END = re.compile(r"\bS\.?O\.?$")
 _DEPT = re.compile(r"\bDept\b\.?", re.IGNORECASE)
 _SHERIFFS = re.compile(r"\bSheriffs\b")
 _POLICE_AT_END = re.compile(r"(?<!Regional )(?<!Provincial )(?<!State )(?<!of )\bPolice$")

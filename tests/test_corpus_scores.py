@@ -294,6 +294,21 @@ FLOORS = {
         "requester_city": 0.90,
         "requester_agency_type": 0.94,
     },
+    "unseen-t": {
+        "kind_accuracy": 1.00,
+        "specialization_macro_f1": 0.90,
+        "primary_accuracy": 0.88,
+        "topics_micro_f1": 0.87,
+        "ta_types_micro_f1": 0.89,
+        "requester_email": 1.00,
+        "requester_name": 1.00,
+        "requester_agency": 0.82,
+        "requester_state": 1.00,
+        "requester_phone": 1.00,
+        "requester_title": 1.00,
+        "requester_city": 1.00,
+        "requester_agency_type": 0.78,
+    },
 }
 
 

@@ -1306,3 +1306,53 @@ Office of the Chief of Police
     found = requester(rules, sites, body, from_addr="Tamika Reyes <treyes@crf.example.gov>")
     assert (found.name, found.title) == ("Tamika Reyes", "Executive Assistant")
     assert found.agency == "Cedar Rapids Falls Police Department"
+
+
+def test_a_capitalised_on_behalf_and_a_dotted_so(rules, sites):
+    body = """Good morning,
+
+On behalf of Sheriff Thomas Greer, I am writing to request a call about adding a clinician.
+Please contact him directly at tgreer@larkso.example.gov.
+
+Carla Benedetti
+Executive Assistant to the Sheriff
+Lark County S.O.
+(989) 555-0171
+"""
+    found = requester(rules, sites, body, from_addr="Carla Benedetti <cb@larkso.example.gov>")
+    assert (found.name, found.email) == ("Thomas Greer", "tgreer@larkso.example.gov")
+    assert normalize_agency("Lark County S.O.")[0] == "Lark County Sheriff's Office"
+    assert normalize_agency("Avon P.D.")[0] == "Avon Police Department"
+
+
+def test_a_forwarder_asking_the_program_to_follow_up_with_the_sender(rules, sites):
+    body = """Hi all,
+
+Forwarding this from Chief Tolliver. Can someone follow up with him directly? His contact
+info is at the bottom of his note.
+
+Mark
+
+---------- Forwarded message ---------
+From: Ray Tolliver <rtolliver@pinegap.example.gov>
+Date: Mon, Mar 4, 2024 at 8:02 AM
+Subject: follow-up visits
+To: Mark Dunn <mdunn@odcp.example.gov>
+
+Mark, we have a dozen people who account for most of our calls. We want to check on them
+after each crisis.
+
+Ray Tolliver
+Chief of Police
+Pine Gap Police Department
+606-555-0155
+"""
+    found = requester(
+        rules,
+        sites,
+        body,
+        subject="Fwd: follow-up visits",
+        from_addr="Mark Dunn <mdunn@odcp.example.gov>",
+    )
+    assert (found.name, found.email) == ("Ray Tolliver", "rtolliver@pinegap.example.gov")
+    assert found.agency == "Pine Gap Police Department"
