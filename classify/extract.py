@@ -1123,21 +1123,8 @@ _GREETINGS = {"hi", "hello", "hey", "dear", "good", "morning", "thanks", "thank"
 _UNIT_WORD = re.compile(r"\b(?:PD|SO|(?i:police|sheriff))\b")
 # Lower-case words that look like state codes but are common words ("in", "me", "or").
 _WORDLIKE_CODES = {
-    "in",
-    "me",
-    "or",
-    "oh",
-    "hi",
-    "ok",
-    "id",
-    "la",
-    "ma",
-    "pa",
-    "de",
-    "co",
-    "al",
-    "on",
-}
+    "in", "me", "or", "oh", "hi", "ok", "id", "la", "ma", "pa", "de", "co", "al", "on",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -1171,7 +1158,7 @@ def _split_place(place: str) -> tuple[str, str]:
         if len(words) < size:
             continue
         tail = " ".join(words[-size:])
-        if tail.islower() and len(tail) == 2 and tail in _WORDLIKE_CODES:
+        if tail in _WORDLIKE_CODES:  # lower case only: "IN" and "OR" are states
             continue
         state = normalize_state(tail)
         if state:
@@ -1218,7 +1205,7 @@ def self_introduction(body: str) -> Introduction:
         ):
             continue  # "Hi - does Madison PD have ...": a sign-off ends its line
         said = match.group("said")
-        if said is not None and re.search(_NOT_OWN_AGENCY, said):
+        if said is not None and _NOT_OWN_AGENCY.search(said):
             continue  # "I'm hoping to talk to someone at Tucson PD" names another agency
         # "the executive assistant to Chief Lyle of ...": a rank after "to" is someone else's
         own_words = re.split(r"\b(?:to|for|of|on|with|at)\b", said or "")[0]
@@ -1243,35 +1230,36 @@ _UNIT_SUFFIXES = (
 )
 
 
+def _spelled_by(stem: str, words: Sequence[str]) -> tuple[int, int] | None:
+    """[start, end) of up to four words that, run together, spell `stem` ("cedar" "bluff")."""
+    for start in range(len(words)):
+        joined = ""
+        for end in range(start, min(start + 4, len(words))):
+            joined += words[end]
+            if joined == stem:
+                return start, end + 1
+            if not stem.startswith(joined):
+                break
+    return None
+
+
 def agency_from_domain(address: str, text: str) -> str:
     """'mtran@cedarbluffpd.example.gov' and '... in cedar bluff va' -> 'Cedar Bluff Police
     Department': a police or sheriff's domain, spelled as words the email itself uses."""
-    domain = address.rpartition("@")[2].lower()
-    squashed_text = re.sub(r"[^a-z]+", " ", fold(text)).split()
-    for label in domain.split(".")[:-1]:
+    words = re.sub(r"[^a-z]+", " ", fold(text)).split()
+    for label in _domain(address).split(".")[:-1]:
         label = label.replace("-", "")
         for suffix, unit in _UNIT_SUFFIXES:
             stem = label[: -len(suffix)] if label.endswith(suffix) else ""
-            if len(stem) < 3:
+            span = _spelled_by(stem, words) if len(stem) >= 3 else None
+            if span is None:
                 continue
-            # the words of the text that, run together, spell the stem ("cedar" "bluff")
-            for start in range(len(squashed_text)):
-                joined = ""
-                for end in range(start, min(start + 4, len(squashed_text))):
-                    joined += squashed_text[end]
-                    if joined == stem:
-                        place = _capitalize_words(" ".join(squashed_text[start : end + 1]))
-                        after = squashed_text[end + 1 : end + 2]
-                        # a sheriff serves a county: "shelbyridgeso" and "Shelby Ridge County"
-                        county = (
-                            " County"
-                            if suffix.startswith("county")
-                            or ("Sheriff" in unit and after == ["county"])
-                            else ""
-                        )
-                        return f"{place}{county} {unit.removeprefix('County ')}"
-                    if not stem.startswith(joined):
-                        break
+            place = _capitalize_words(" ".join(words[span[0] : span[1]]))
+            # a sheriff serves a county: "shelbyridgeso" and "Shelby Ridge County"
+            county = suffix.startswith("county") or (
+                "Sheriff" in unit and words[span[1] : span[1] + 1] == ["county"]
+            )
+            return f"{place}{' County' if county else ''} {unit.removeprefix('County ')}"
     return ""
 
 
@@ -1300,7 +1288,7 @@ def _state_near_city(city: str, body: str) -> str:
         words = match.group("next").split()
         for size in (2, 1):
             candidate = " ".join(words[:size])
-            if len(words) < size or (candidate.islower() and candidate in _WORDLIKE_CODES):
+            if len(words) < size or candidate in _WORDLIKE_CODES:
                 continue
             if len(candidate) > 2 and not candidate[:1].isupper() and size == 2:
                 continue
@@ -1529,16 +1517,18 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
             old = read_signature(quoted_signature(quoted), header_name)
             # "On Monday, Marcus wrote:" may name no address; the signature names the writer
             if quoted.from_addr or (old.name and name and _names_agree(old.name, name)):
-                old_title, old_agency = _body_title_agency(quoted.text)
-                old_intro = self_introduction(quoted.text)
-                title = title or old.title or old_title or old_intro.title
-                agency = (
-                    agency
-                    or old.agency
-                    or old_agency
-                    or old_intro.agency
-                    or agency_from_domain(address, quoted.text)
-                )
+                title, agency = title or old.title, agency or old.agency
+                if not (title and agency):
+                    # their first email's opening: "I'm a grant writer for the City of ..."
+                    old_title, old_agency = _body_title_agency(quoted.text)
+                    old_intro = self_introduction(quoted.text)
+                    title = title or old_title or old_intro.title
+                    agency = (
+                        agency
+                        or old_agency
+                        or old_intro.agency
+                        or agency_from_domain(address, quoted.text)
+                    )
                 if not city and old.city:
                     city, state = old.city, old.state or state
                 state = state or old.state
