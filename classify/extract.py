@@ -184,6 +184,7 @@ _AGENCY_HEADS = re.compile(
     r"institute|alliance|coalition|council|board|district attorney|system|partnership|"
     r"school district|public schools|crisis line|crisis hotline|hotline|lifeline|"
     r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative|court|"
+    r"government|(?:joint|consolidated|regional|county|emergency|public safety) communications|"
     r"(?:communications?|911) district|county 911|city 911|regional 911|metro 911|e-?911|"
     r"emergency communications)\s*$",
     re.IGNORECASE,
@@ -202,7 +203,8 @@ _FRENCH_POLICE_OF = re.compile(
 # "Family Mental Health Alliance of Dubuque", "Council of Governments of ..."
 _ORG_OF_PLACE = re.compile(
     r"\b(?i:alliance|association|coalition|council|network|center|centre|federation|society|"
-    r"institute|department|office|division|bureau) of (?:the )?[A-Z][\w.' -]+$"
+    r"institute|department|office|division|bureau)"
+    r"(?: (?:for|on) [\w&' -]{2,40}?)? of (?:the )?[A-Z][\w.' -]+$"
 )
 _UNIT_TAIL = re.compile(
     r"\b(?:division|bureau|unit|section|team|district|squad|detail|program|services|response)\s*$",
@@ -636,7 +638,7 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
         return "police"
     if re.search(
         r"\b911\b|\b9-1-1\b|communications? (?:cent|district)|emergency communication|"
-        r"dispatch|\bpsap\b",
+        r"dispatch|\bpsap\b|\bcommunications$",
         text,
     ):
         return "government"
@@ -649,6 +651,8 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
     )
     if state_office and normalize_state(state_office["state"].title()):
         return "government"  # "Montana Office of Crisis Response Training"
+    if re.search(r"\bfamil(?:y|ies)\b.*\b(?:alliance|association|coalition|network)\b", text):
+        return "other"  # "Family Alliance for Mental Health of Linn County": advocates
     if re.search(r"\bdepartment of\b|\bcommission\b|\bgovernment\b|\bcounty$|\bmayor", text):
         return "government"
     if re.search(
@@ -663,13 +667,16 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
         text,
     ):
         return "government"  # "Fort Bend County Health & Human Services"
+    if re.search(r"public defender|district attorney|state'?s attorney|prosecut", text):
+        return "government"
     if re.search(r"\bcourts?\b|\bjudicial\b", text):
         return "other"
     if re.search(r"\bnami\b|\bfamil(?:y|ies)\b|\bparents'?\b|\badvoca", text):
         return "other"  # families and advocates, not providers
     if re.search(
         r"behavioral|mental health|crisis|recovery|counseling|treatment|addiction|psychiatr|"
-        r"wellness|substance|community services? board|tribal health|indian health",
+        r"wellness|substance|community services? board|tribal health|indian health|"
+        r"health authority",
         text,
     ):
         return "behavioral_health"

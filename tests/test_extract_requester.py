@@ -1356,3 +1356,23 @@ Pine Gap Police Department
     )
     assert (found.name, found.email) == ("Ray Tolliver", "rtolliver@pinegap.example.gov")
     assert found.agency == "Pine Gap Police Department"
+
+
+@pytest.mark.parametrize(
+    ("agency_line", "kind"),
+    [
+        ("Family Coalition for Mental Wellness of Story County", "other"),
+        ("Juniper County Government", "government"),
+        ("Cass County Joint Communications", "government"),
+    ],
+)
+def test_organisations_named_without_a_usual_head_word(agency_line, kind):
+    facts = read_signature(["Ruth Amsel", "Executive Director", agency_line, "(515) 555-0144"])
+    assert facts.agency == agency_line
+    assert agency_type(facts.agency) == kind
+
+
+def test_defenders_and_prosecutors_are_government_and_a_health_authority_is_a_provider():
+    assert agency_type("Ridge County Public Defender's Office") == "government"
+    assert agency_type("Office of the District Attorney") == "government"
+    assert agency_type("Fraser Coast Health Authority") == "behavioral_health"
