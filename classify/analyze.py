@@ -11,7 +11,7 @@ from classify.contacts import own_sites, site_names
 from classify.engine import Engine, Scored
 from classify.extract import empty_requester, extract_requester, forwarded_original
 from classify.kind import decide_kind as _decide_kind
-from classify.priority import NO_MARKS, Marks, marks_of
+from classify.priority import NO_MARKS, Marks, asked_regions, marks_of
 from classify.rules import KIND_CUES, Rule, RuleSet
 from classify.sites import SiteDirectory
 from classify.text import CleanText, clean
@@ -32,6 +32,7 @@ SUBJECT_BONUS = 1.0  # a need named in the subject is usually the main one
 FIRST_BONUS = 1.0  # ... and so is the one the sender raises first, unless they say which
 # is their top priority or which one is for later ([priority] cues in the rules file)
 STRENGTH_CAP = 2.0
+ASIDE_UNASKED = "mentioned only as context: no sentence that asks names it"
 SUMMARY_CHARS = 420
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings|to whom it may concern)"
@@ -147,6 +148,43 @@ def _body_hits(prepared: _Prepared, scored: Scored, label: str) -> list[int]:
         if (match := scored.matches.get(rule.name)) is not None
         for hit in match.hits
         if hit.start >= scored.subject_end
+    ]
+
+
+def _asked_for(
+    prepared: _Prepared, scored: Scored, label: str, regions: tuple[tuple[int, int], ...]
+) -> bool:
+    """Whether a label's rules hit the subject or a sentence that asks for something."""
+    for rule in prepared.by_label.get(label, ()):
+        match = scored.matches.get(rule.name)
+        for hit in match.hits if match is not None else ():
+            if hit.start < scored.subject_end:
+                return True
+            if any(start < hit.end and hit.start < end for start, end in regions):
+                return True
+    return False
+
+
+def _set_aside_unasked(
+    prepared: _Prepared, scored: Scored, scores: list[LabelScore]
+) -> list[LabelScore]:
+    """Of the specializations a request names, keep those it asks for.
+
+    "Our Mobile Crisis team has run since 2019 ... we would like help evaluating our
+    co-response teams": the mobile crisis team is context, not a need. A need set aside this
+    way is one that only ever appears outside the subject and the sentences that ask, while
+    another need is asked for; when nothing is asked for in so many words, all are kept.
+    """
+    found = [s.label for s in scores if s.group == "specialization" and s.accepted]
+    if len(found) < 2:
+        return scores
+    regions = asked_regions(scored)
+    asked = {label for label in found if _asked_for(prepared, scored, label, regions)}
+    if not asked:
+        return scores
+    return [
+        replace(s, set_aside=ASIDE_UNASKED) if s.label in found and s.label not in asked else s
+        for s in scores
     ]
 
 
@@ -292,8 +330,12 @@ def analyze(
         else:
             score = LabelScore(label, group, round(total, 3), limit)
         label_scores.append(score)
+    if kind.kind == "request":
+        # a notice or a reply tells what was discussed: there is no ask to measure against
+        label_scores = _set_aside_unasked(prepared, scored, label_scores)
+    for score in label_scores:
         if wants_needs and score.accepted:
-            accepted[group].append(label)
+            accepted[score.group].append(score.label)
     marks = marks_of(scored) if len(accepted["specialization"]) > 1 else NO_MARKS
     specializations, primary_reason = _order_needs(
         rules, prepared, scored, totals, accepted["specialization"], marks

@@ -162,6 +162,7 @@ class Scored:
     # Where the [priority] cues matched: the sender's main ask, and needs left for later.
     main_cues: tuple[tuple[int, int], ...] = ()
     later_cues: tuple[tuple[int, int], ...] = ()
+    ask_cues: tuple[tuple[int, int], ...] = ()  # where the [priority] ask cues matched
 
 
 def _tokens_of(words: list[str], spaces: list[bool], start: int, end: int) -> str:
@@ -224,7 +225,7 @@ def spell_out(pattern: Sequence[Mapping[str, Any]]) -> list[str] | None:
 # What a matcher key stands for: a rule's phrases, its token patterns, or one side of a near.
 _PHRASES, _PATTERNS = -1, -2
 _DEFAULT_CUES, _BACKGROUND_CUES, _BACK_REFERENCES, _CLAIMS = -1, -2, -3, -4
-_MAIN_CUES, _LATER_CUES = -5, -6
+_MAIN_CUES, _LATER_CUES, _ASK_CUES = -5, -6, -7
 # Background cues reach this many tokens either way within a clause: a run-on sentence
 # without punctuation is still several clauses.
 BACKGROUND_REACH = 20
@@ -308,6 +309,7 @@ class Engine:
         for owner, name, phrases in (
             (_MAIN_CUES, "priority:main", priority.main),
             (_LATER_CUES, "priority:later", priority.later),
+            (_ASK_CUES, "priority:ask", priority.ask),
         ):
             if phrases:
                 engine.negations.add(engine._cue(name, owner, False), engine._phrase_docs(phrases))
@@ -480,6 +482,7 @@ class Engine:
             doc=doc,
             main_cues=tuple(cues.get(_MAIN_CUES, ())),
             later_cues=tuple(cues.get(_LATER_CUES, ())),
+            ask_cues=tuple(cues.get(_ASK_CUES, ())),
         )
 
 

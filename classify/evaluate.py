@@ -54,6 +54,7 @@ def explain(analysis: Analysis, *, show_misses: bool = False) -> dict[str, Any]:
                 "score": s.score,
                 "threshold": s.threshold,
                 "accepted": s.accepted,
+                "set_aside": s.set_aside,
             }
             for s in analysis.labels
             if s.score > 0 or s.accepted

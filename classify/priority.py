@@ -1,7 +1,8 @@
-"""Where an email marks its main ask ("our top priority is") or one for later ("down the road")."""
+"""Where an email asks for something, and where it marks its main ask or one for later."""
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from classify.engine import PARAGRAPH, Scored, back_to, forward_to
@@ -48,3 +49,46 @@ def marks_of(scored: Scored) -> Marks:
         for start, end in later_cues
     ]
     return Marks(tuple(main), tuple(later))
+
+
+# An item of a list that runs on over several paragraphs starts like this.
+_LIST_ITEM_STARTS = {"-", "*", "\u2022", "first", "second", "third", "also", "finally", "and", "or"}
+
+
+def _sentences(words: list[str], start: int) -> list[tuple[int, int]]:
+    sentences = []
+    for end, word in enumerate(words[start:], start):
+        if word in _SENTENCE_END or word == ":":
+            sentences.append((start, end + 1))
+            start = end + 1
+    if start < len(words):
+        sentences.append((start, len(words)))
+    return sentences
+
+
+def asked_regions(scored: Scored) -> tuple[tuple[int, int], ...]:
+    """Token ranges [start, end) of the body's sentences that ask for something.
+
+    A sentence asks when it holds an [priority] ask cue ("we would like", "could you", "how")
+    or ends in a question mark. A list that an asking sentence introduces with a colon asks
+    too, item by item, also when its items are paragraphs of their own ("Specifically we hope
+    to: / * ride along ... / * learn how ..."). Everything else is context: what the agency
+    has, what happened, who they are.
+    """
+    if scored.doc is None:
+        return ()
+    words = [token.text for token in scored.doc]
+    cues = sorted(start for start, _ in scored.ask_cues if start >= scored.subject_end)
+    regions: list[tuple[int, int]] = []
+    in_list = False
+    for start, end in _sentences(words, scored.subject_end):
+        first_cue = bisect.bisect_left(cues, start)
+        asks = words[end - 1] == "?" or (first_cue < len(cues) and cues[first_cue] < end)
+        if asks or in_list:
+            regions.append((start, end))
+        if asks and words[end - 1] == ":":
+            in_list = True
+        elif words[end - 1] == PARAGRAPH and end - start > 1:
+            following = words[end].lower() if end < len(words) else ""
+            in_list = in_list and (following in _LIST_ITEM_STARTS or following.isdigit())
+    return tuple(regions)

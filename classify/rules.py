@@ -444,20 +444,20 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
 
 
 def _priority(raw: object, problems: _Problems) -> Priority:
-    """[priority] main and later cues, checked."""
+    """[priority] main, later and ask cues, checked."""
     if not isinstance(raw, dict):
         problems.add(problems.key_line("priority"), "[priority] must be a table")
         return Priority()
-    for key in sorted(set(raw) - {"main", "later"}):
-        problems.add(problems.key_line(key), f"priority: unknown key '{key}' (main, later)")
+    for key in sorted(set(raw) - {"main", "later", "ask"}):
+        problems.add(problems.key_line(key), f"priority: unknown key '{key}' (main, later, ask)")
     lists = {}
-    for key in ("main", "later"):
+    for key in ("main", "later", "ask"):
         found = _strings(raw.get(key, []))
         if found is None:
             problems.add(problems.key_line(key), f"priority {key} must be a list of strings")
             found = []
         lists[key] = tuple(found)
-    return Priority(main=lists["main"], later=lists["later"])
+    return Priority(main=lists["main"], later=lists["later"], ask=lists["ask"])
 
 
 def rules_changed(rules: RuleSet) -> bool:

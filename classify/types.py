@@ -141,10 +141,11 @@ class LabelScore:
     group: str  # specialization | topic | ta_type
     score: float
     threshold: float
+    set_aside: str = ""  # why a label that cleared its threshold is not given, if it is not
 
     @property
     def accepted(self) -> bool:
-        return self.score >= self.threshold
+        return self.score >= self.threshold and not self.set_aside
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,9 @@ class Background:
 
 @dataclass(frozen=True)
 class Priority:
-    """Cues that mark the main ask ("our top priority is") or a later one ("down the road")."""
+    """Cues that mark the main ask ("our top priority is"), a later one ("down the road"), and
+    the sentences that ask for something at all ("we would like", "could you")."""
 
     main: tuple[str, ...] = ()
     later: tuple[str, ...] = ()
+    ask: tuple[str, ...] = ()

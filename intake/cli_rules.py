@@ -128,7 +128,7 @@ def _print_explanation(result: dict[str, Any]) -> None:
             label["group"],
             f"{label['score']:.2f}",
             f"{label['threshold']:.2f}",
-            "yes" if label["accepted"] else "no",
+            "yes" if label["accepted"] else f"no: {label['set_aside']}".rstrip(": "),
         )
     console.print(table)
     table = Table(title="Rules")

@@ -553,6 +553,7 @@ def record_classification(
         labels=[
             {"label": s.label, "group": s.group, "score": s.score, "threshold": s.threshold}
             | ({"primary": analysis.primary_reason} if s.label == analysis.primary else {})
+            | ({"set_aside": s.set_aside} if s.set_aside else {})
             for s in analysis.labels
         ],
         rule_results=[r.as_dict() for r in analysis.rule_results],

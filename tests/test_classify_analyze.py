@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import classify
+from classify.evaluate import explain
 from ingest import parse_email
 from tests.classifying import run
 from tests.mail import make_email
@@ -218,3 +219,53 @@ def test_summary_ends_at_a_sentence_that_ends_at_the_limit() -> None:
     summary = summarize(first + filler + " And more after the limit.")
     assert summary == first + filler
     assert not summary.endswith("…")
+
+
+def test_a_need_named_only_as_context_is_set_aside(rules, sites):
+    body = (
+        "Hello,\n\nThe Harbor City Police Department has run a Mobile Crisis Team with the "
+        "county since 2018, and it covers days and evenings.\n\nWe would like help starting "
+        "a co-responder team, with a clinician riding with our officers on weekend nights.\n"
+        + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Weekend nights")
+    assert analysis.specializations == ("co_responder",)
+    mobile = {s.label: s for s in analysis.labels}["mobile_crisis"]
+    assert mobile.score >= mobile.threshold and not mobile.accepted
+    assert "context" in mobile.set_aside
+    explained = {x["label"]: x for x in explain(analysis)["labels"]}
+    assert explained["mobile_crisis"]["set_aside"] == mobile.set_aside
+
+
+def test_a_need_told_in_a_list_the_ask_introduces_is_kept(rules, sites):
+    body = (
+        "Hello,\n\nOur department runs a co-responder team on day shift.\n\n"
+        "Specifically we hope to:\n\n"
+        "* ride along with a co-responder team on nights\n"
+        "* learn how a 911 call taker decides to send a mobile crisis team instead of officers"
+        "\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Visit")
+    assert set(analysis.specializations) >= {"co_responder", "mobile_crisis"}
+
+
+def test_without_an_ask_in_so_many_words_every_need_is_kept(rules, sites):
+    body = (
+        "Hello,\n\nOur county has no mobile crisis team overnight. Our officers have no "
+        "clinician to ride with them either.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Nights")
+    assert set(analysis.specializations) == {"mobile_crisis", "co_responder"}
+    assert not any(s.set_aside for s in analysis.labels)
+
+
+def test_a_notice_keeps_every_need_it_reports(rules, sites):
+    body = (
+        "Hello,\n\nFor your tracking: we had a call with Madison County TN last week about "
+        "their mobile crisis team. They also explained how their co-responder units work.\n"
+        + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="FYI - call with Madison County")
+    assert analysis.kind.kind == "notice"  # told, not asked: "how" here asks for nothing
+    assert set(analysis.specializations) == {"mobile_crisis", "co_responder"}
+    assert not any(s.set_aside for s in analysis.labels)

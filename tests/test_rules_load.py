@@ -394,6 +394,7 @@ def test_priority_cues_are_checked_and_a_bad_entry_reported_with_its_line():
 main = ["top priority"]
 later = 3
 soon = ["now"]
+ask = ["could you"]
 
 [[rule]]
 name = "cit-words"
@@ -403,8 +404,9 @@ phrases = ["CIT"]
     rules = classify.parse_rules(text)
     assert rules.priority.main == ("top priority",)
     assert rules.priority.later == ()
+    assert rules.priority.ask == ("could you",)
     assert "rules.toml:4: priority later must be a list of strings" in rules.problems
-    assert "rules.toml:5: priority: unknown key 'soon' (main, later)" in rules.problems
+    assert "rules.toml:5: priority: unknown key 'soon' (main, later, ask)" in rules.problems
     assert [r.name for r in rules.rules] == ["cit-words"]
 
 
