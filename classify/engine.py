@@ -235,6 +235,8 @@ NO_PRIORITY = Priority()
 # agency has it: later bare mentions of that need in the email are background too.
 SETTLED_GAP = 3
 # Words that start a request again after background ("we have CIT and now we want ...").
+# Words after "our <need>" that make it a plan rather than something the agency has.
+_PLANNED = {"planning", "proposal", "proposals", "workgroup", "feasibility", "exploratory"}
 _NEED_WORDS = {"want", "wants", "need", "needs", "looking", "like", "hoping", "interested", "help"}
 
 
@@ -543,8 +545,10 @@ def _background_of(doc: Doc, start: int, end: int, cues: list[tuple[int, int]]) 
             between = range(end, cue_start)
         else:
             # The cue is part of the hit ("our CIT officers"): background unless the clause
-            # asks for it before ("we want more CIT-trained officers").
-            if not _asked_before(doc, min(cue_start, start)):
+            # asks for it before ("we want more CIT-trained officers") or the hit names a plan
+            # ("our co-responder planning group").
+            planned = end < len(doc) and doc[end].lower_ in _PLANNED
+            if not planned and not _asked_before(doc, min(cue_start, start)):
                 return doc[cue_start:cue_end].text, -1
             continue
         if len(between) > BACKGROUND_REACH:

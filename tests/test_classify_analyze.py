@@ -269,3 +269,15 @@ def test_a_notice_keeps_every_need_it_reports(rules, sites):
     assert analysis.kind.kind == "notice"  # told, not asked: "how" here asks for nothing
     assert set(analysis.specializations) == {"mobile_crisis", "co_responder"}
     assert not any(s.set_aside for s in analysis.labels)
+
+
+def test_our_need_followed_by_a_plan_is_not_something_the_agency_has(rules, sites):
+    body = (
+        "Hello,\n\nFor your records: our co-responder planning group had a video call with "
+        "Tucson PD last week. We don't need anything further for now.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Call with Tucson")
+    assert analysis.kind.kind == "notice"
+    assert analysis.specializations == ("co_responder",)
+    has = run(rules, sites, body.replace("co-responder planning group", "co-responder team"))
+    assert "co_responder" not in has.specializations
