@@ -229,12 +229,25 @@ def test_negated_need_with_a_different_ask(rules, sites):
 
 def test_general_patterns_for_frequent_contacts_and_liaisons(rules, sites):
     body = (
+        "Hello,\n\nThe same 12 residents generate most of our crisis calls. How do other "
+        "sheriff's offices handle that?\n" + SIGNED
+    )
+    analysis = run(rules, sites, body, subject="Planning")
+    assert analysis.specializations == ("follow_up",)
+    body = (
+        "Hello,\n\nWe plan to designate two deputies, one deputy per shift, as the point "
+        "people for families.\n" + SIGNED
+    )
+    analysis = run(rules, sites, body, subject="Planning")
+    assert analysis.specializations == ("mh_liaison",)
+    # Told as the problem beside a plan that asks for something else, the frequent callers are
+    # context (the [priority] ask cues): measured on unseen mail, this helps more than it costs.
+    body = (
         "Hello,\n\nThe same 12 residents generate most of our crisis calls. We plan to designate "
         "two deputies, one deputy per shift, as the point people for those families.\n" + SIGNED
     )
     analysis = run(rules, sites, body, subject="Planning")
-    assert "follow_up" in analysis.specializations
-    assert "mh_liaison" in analysis.specializations
+    assert analysis.specializations == ("mh_liaison",)
 
 
 def test_a_site_named_in_the_possessive_is_a_contacted_site(rules, sites):
