@@ -837,6 +837,10 @@ TOPICS_IN_OTHER_WORDS = [
     ("the council will ask where the money comes from.", "funding"),
     ("the clinic cannot give us any information because of the law.", "info_sharing"),
     ("we need to know how other sites measured whether anything changed.", "data"),
+    ("we would like to start tracking hand-offs in a consistent way.", "data"),
+    ("the council wants regular reports, so what should we track?", "data"),
+    ("I don't want my clinical notes where every officer can read them.", "info_sharing"),
+    ("families ask what the department may keep on file about their son.", "info_sharing"),
 ]
 
 # Words whose stems mean something else, and costs that are only something to measure.
@@ -848,6 +852,7 @@ NOT_TOPICS = [
     "too often the outcome is a trip to the ER.",
     "we might add a second officer later if it works.",
     "our 14 sworn officers cover two shifts a day.",
+    "our records system has no code for these calls.",
 ]
 
 
