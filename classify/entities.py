@@ -54,6 +54,15 @@ _ABOUT_OTHERS = {
     "hosted",
     "unlike",
     "like",
+    # "we would welcome an introduction to the Tucson Police Department's team", "Silver Bay PD
+    # would probably go in on it with us"
+    "introduction",
+    "introduce",
+    "connect",
+    "probably",
+    "partner",
+    "partners",
+    "neighboring",
 }
 _LEADING = {"the", "i", "we", "our", "my", "at", "here"}
 _lock = threading.Lock()

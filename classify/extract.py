@@ -203,7 +203,7 @@ _FRENCH_POLICE_OF = re.compile(
 # "Family Mental Health Alliance of Dubuque", "Council of Governments of ..."
 _ORG_OF_PLACE = re.compile(
     r"\b(?i:alliance|association|coalition|council|network|center|centre|federation|society|"
-    r"institute|department|office|division|bureau)"
+    r"institute|department|office|division|bureau|court)"
     r"(?: (?:for|on) [\w&' -]{2,40}?)? of (?:the )?[A-Z][\w.' -]+$"
 )
 _UNIT_TAIL = re.compile(
@@ -314,7 +314,8 @@ _AGENCY_IN_TEXT = re.compile(
     r"Department of Public Safety|PD|SO))\b(?:\s+in\s+(?P<state>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?))?"
 )
 _ON_BEHALF = re.compile(
-    r"\b(?i:on behalf of)\s+(?:(?P<honorific>(?i:dr|mr|mrs|ms|chief|sheriff|director|commissioner|"
+    r"\b(?i:on behalf of)\s+(?:(?P<honorific>(?i:dr|mr|mrs|ms|chief of police|police chief|chief|"
+    r"sheriff|director|commissioner|"
     r"captain|capt|lt|sgt|major|judge|mayor))\.?\s+)?"
     # name parts end before a full stop unless they are initials ("Wayne Bowman. The Sheriff")
     r"(?P<name>(?:[A-Z]\.|[A-Z][\w'\-]+)(?:\s+(?:[A-Z]\.|[A-Z][\w'\-]+)){1,3})"
@@ -354,6 +355,9 @@ _DISTRICT_AGENCY = re.compile(r"\b(?:communications?|911|school) district$", re.
 _PARTS_SPLIT = re.compile(r"\s+[|~•·]\s+|\s*\|\s*|\s+[-–—]\s+|\s{2,}")
 _SEGMENT_SPLIT = re.compile(r"\s+[|•·/–—]\s+|\s*\|\s*|\s+-\s+|\s{3,}|,\s+(?=[A-Z(+\d])")
 _POLICE_OR_SHERIFF = re.compile(r"police (?:department|service)|sheriff'?s", re.I)
+_OFFICE_NAME = re.compile(
+    r"\b(?:county|city|police|department|office|unit|division|bureau)\b|\bsheriff$", re.I
+)
 _DEPARTMENT_OF_NAME = re.compile(r"^(?:department|office) of [A-Z]", re.I)
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _PD = re.compile(r"\bP\.?D\b\.?")
@@ -498,6 +502,8 @@ def display_name(from_name: str) -> str:
             ):
                 first = first[: credentials.start()]
             name = f"{first} {last}"
+    if _OFFICE_NAME.search(name):
+        return ""  # "Fergus County Sheriff", "Records Unit": an office's mailbox, not a person
     name = _CREDENTIALS.sub("", name)
     name = _CIVIC_PREFIX.sub("", name)  # "Commissioner Linda Haverford"
     rank = _RANK_PREFIX.match(name)
@@ -884,6 +890,15 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
                     break
             if agency:
                 break
+    if not agency and title and not re.search(r"\bsheriff\b", title, re.I):
+        # "Grants Manager" over "Doña Ana County, New Mexico": the county government
+        for line in lines[start:]:
+            segments = _segments(line)
+            if segments and _COUNTY.match(segments[0]):
+                agency = segments[0]
+                if len(segments) > 1:
+                    state = state or normalize_state(segments[1])
+                break
     if not city:
         # "Pike County (Bowling Green, Mo.)"
         for line in lines[start:]:
@@ -1187,6 +1202,42 @@ def _informal_title(text: str) -> str:
     return ""
 
 
+# "im the sheriff up here in fergus county montana", "This is Gary Lindqvist, chief of police in
+# Two Harbors, MN": the head of an agency named by its place alone.
+_HEAD_OF_PLACE = re.compile(
+    r"(?:\b(?i:i'?m|i’m|im|i am)|,)\s+(?:(?i:the)\s+)?"
+    r"(?P<rank>(?i:chief of police|police chief|sheriff))\s+"
+    r"(?:(?i:up|down|out|over)\s+)?(?:(?i:here)\s+)?(?i:in|of|for)\s+"
+    r"(?P<place>[A-Za-z][A-Za-z.'-]*(?:\s+[A-Za-z][A-Za-z.'-]*){0,3}?)"
+    r"(?:,\s*(?P<state>[A-Za-z]{2}\b|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?))?"
+    r"(?=\s*[.;:!?\n,]|\s+(?i:and|we|but|with|so)\b)"
+)
+_NAME_IS = re.compile(
+    r"\b(?i:my name is|name is|name's)\s+(?P<name>[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){1,2})"
+)
+
+
+def _head_of_place(body: str) -> Introduction:
+    """'im the sheriff up here in fergus county montana' -> Sheriff, Fergus County Sheriff's
+    Office, MT; 'chief of police in Two Harbors, MN' -> Two Harbors Police Department."""
+    match = _HEAD_OF_PLACE.search(body[:1500])
+    if match is None:
+        return Introduction()
+    rank = match["rank"].lower()
+    place, state = match["place"], normalize_state(match["state"] or "")
+    city, named_state = _split_place(place)
+    if named_state:
+        place, state = city, state or named_state
+    place = _capitalize_words(place)
+    if not place:
+        return Introduction()
+    if rank == "sheriff":
+        if not re.search(r"\b(?:county|parish)$", place, re.I):
+            return Introduction()  # "the sheriff in Lewistown" names a town, not the county
+        return Introduction("Sheriff", f"{place} Sheriff's Office", "", state)
+    return Introduction("Chief of Police", f"{place} Police Department", place, state)
+
+
 def self_introduction(body: str) -> Introduction:
     """The writer's rank, agency and place from an informal opening ('deputy w/ tanner county
     SO in missouri'); empty when the opening introduces nobody."""
@@ -1224,7 +1275,7 @@ def self_introduction(body: str) -> Introduction:
         elif match.group("place"):
             city, state = _split_place(match.group("place"))
         return Introduction(title=title, agency=agency, city=city, state=state)
-    return Introduction()
+    return _head_of_place(opening_and_close)
 
 
 _UNIT_SUFFIXES = (
@@ -1412,7 +1463,10 @@ def on_behalf(body: str) -> Principal | None:
             title = expand_title(rest)
     honorific = (match.group("honorific") or "").lower()
     if not title and honorific not in {"", "dr", "mr", "mrs", "ms"}:
-        title = expand_title(honorific.capitalize())  # "on behalf of Sheriff Wade Holloway"
+        # "on behalf of Sheriff Wade Holloway", "... of Chief of Police Stephen Alvarez"
+        title = expand_title(
+            " ".join(w if w == "of" else w.capitalize() for w in honorific.split())
+        )
     return Principal(name=name, title=title, agency=agency)
 
 
@@ -1445,7 +1499,8 @@ def _phone_near(name: str, body: str) -> str:
 
 
 _THEIR_PHONE = re.compile(
-    r"\b(?:his|her)\s+(?:direct\s+line|cell(?:\s+phone)?|mobile|number|phone|desk)\b"
+    r"\b(?:his|her)\s+(?:direct\s+line|office\s+(?:line|number|phone)|cell(?:\s+phone)?|mobile|"
+    r"number|phone|desk)\b"
     r"|\b(?:he|she)\s+can\s+(?:also\s+)?be\s+reached\b",
     re.IGNORECASE,
 )
@@ -1491,6 +1546,8 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
         body = original.text
     facts = read_signature(signature, header_name)
     name = choose_name(facts.name, header_name)
+    if not name and (introduced := _NAME_IS.search(body[:1500])):
+        name = introduced["name"]  # "name is Wade Halvorsen" from an office mailbox
     title, agency = facts.title, facts.agency
     body_title, body_agency = _body_title_agency(body)
     acronym = agency.split()[0].isupper() if agency else False
@@ -1552,6 +1609,10 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
                 principal = on_behalf(quoted.text)
                 principal_text = quoted.text
                 break
+    if principal is not None and title in _SWORN_RANKS:
+        # "On behalf of Chief of Police Gerald T. Winslow and the Operations Division", signed
+        # by a deputy chief: an officer speaking for the department asks in their own name
+        principal = None
     if principal is not None:
         # The principal is often copied: "Cc: Sheriff Wade Holloway <wholloway@...>".
         copied = email.headers.get("cc", "")

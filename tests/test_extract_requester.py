@@ -1376,3 +1376,74 @@ def test_defenders_and_prosecutors_are_government_and_a_health_authority_is_a_pr
     assert agency_type("Ridge County Public Defender's Office") == "government"
     assert agency_type("Office of the District Attorney") == "government"
     assert agency_type("Fraser Coast Health Authority") == "behavioral_health"
+
+
+def test_the_head_of_an_agency_named_by_its_place_alone(rules, sites):
+    body = """Hi there,
+
+This is Ole Brekke, chief of police in Grand Marais, MN. We have six officers and
+nobody to call at night. Could a site talk with us about a clinician by video?
+
+Ole
+"""
+    found = requester(rules, sites, body, from_addr="Ole Brekke <obrekke@grandmarais.example.gov>")
+    assert (found.title, found.agency) == ("Chief of Police", "Grand Marais Police Department")
+    assert (found.city, found.state) == ("Grand Marais", "MN")
+    body = """hello. im the sheriff up here in judith county montana, name is Wade Pellham.
+our deputies drive four hours for every hold. could you call me 406-555-0166.
+"""
+    found = requester(
+        rules, sites, body, from_addr="Judith County Sheriff <sheriff@judithmt.example.gov>"
+    )
+    assert (found.name, found.title) == ("Wade Pellham", "Sheriff")
+    assert (found.agency, found.state) == ("Judith County Sheriff's Office", "MT")
+
+
+def test_an_assistant_for_the_chief_of_police_but_not_a_deputy_chief_for_the_department(
+    rules, sites
+):
+    body = """Good morning,
+
+I am writing on behalf of Chief of Police Stephen Alvarado of the Fort Allen Police
+Department. Please contact the Chief directly through his office line at 260-555-0100.
+
+Denise Harper
+Executive Assistant to the Chief of Police
+Fort Allen Police Department
+260-555-0101
+"""
+    found = requester(rules, sites, body, from_addr="Harper, Denise <dh@fortallen.example.gov>")
+    assert (found.name, found.title) == ("Stephen Alvarado", "Chief of Police")
+    assert found.phone == "+12605550100"
+    body = """Good morning,
+
+On behalf of Chief of Police Gerald Winslow and the Operations Division, I would like to
+request a site visit. He can be reached at 260-555-0100.
+
+Katherine Abernathy
+Deputy Chief
+Fort Allen Police Department
+260-555-0102
+"""
+    found = requester(
+        rules, sites, body, from_addr="Katherine Abernathy <ka@fortallen.example.gov>"
+    )
+    assert (found.name, found.title) == ("Katherine Abernathy", "Deputy Chief")
+
+
+def test_a_county_line_a_court_of_common_pleas_and_a_site_to_be_introduced_to(rules, sites):
+    body = """Dear staff,
+
+Yes, we would welcome an introduction to the Tucson Police Department's team.
+
+Renata Solis
+Grants Manager
+Luna County, New Mexico
+Tel. 575-555-0109
+"""
+    found = requester(rules, sites, body, from_addr="Renata Solis <rs@lunacounty.example.gov>")
+    assert (found.agency, found.agency_type, found.state) == ("Luna County", "government", "NM")
+    facts = read_signature(
+        ["Adrienne Kowal", "Docket Coordinator", "Summit County Court of Common Pleas"]
+    )
+    assert facts.agency == "Summit County Court of Common Pleas"
