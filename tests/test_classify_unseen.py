@@ -670,6 +670,12 @@ HELP_ASKED_FOR = [
         ("site_visit",),
     ),
     ("What do we need from the clinic in writing?", ()),
+    ("Would it be possible for two of us to visit UFPD this summer?", ("site_visit",)),
+    ("If they host visitors, we would like to send a small group to see it.", ("site_visit",)),
+    ("Would they be open to a visit from our team?", ("site_visit",)),
+    ("We would welcome a follow-up call once we have read it.", ("call",)),
+    ("Is there someone I could call?", ("call",)),
+    ("There is nobody we could call at 2am.", ()),
 ]
 
 
