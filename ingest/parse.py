@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email.header
+import email.message
 import email.utils
 import hashlib
 import re
@@ -16,6 +18,7 @@ from ingest.errors import ParseError
 
 _MSGID_RE = re.compile(r"<[^<>\s]+>")
 _HTML_CONFIG = ParserConfig(display_links=False, display_images=False)
+_ATTACHED_MESSAGE = re.compile(rb"message/rfc822", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,53 @@ def html_to_text(html: str) -> str:
     return get_text(html, _HTML_CONFIG).strip("\n")
 
 
+def _decoded(value: object) -> str:
+    try:
+        decoded = email.header.make_header(email.header.decode_header(str(value)))
+        return " ".join(str(decoded).split())
+    except (ValueError, LookupError, UnicodeError):
+        return " ".join(str(value).split())
+
+
+def _first_text(message: email.message.Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain" and not part.is_multipart():
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                charset = part.get_content_charset() or "utf-8"
+                try:
+                    return payload.decode(charset, errors="replace")
+                except LookupError:
+                    return payload.decode("utf-8", errors="replace")
+    return ""
+
+
+def _with_attached_headers(message: email.message.Message, body_text: str) -> str:
+    """An email forwarded as an attachment reads like one forwarded inline: its From, Date,
+    Subject and To go above its text, so the forward is unwrapped and its sender found.
+    A bounce's copy of the returned message (multipart/report) is left as it is."""
+    if message.get_content_type() == "multipart/report":
+        return body_text
+    for part in message.walk():
+        if part.get_content_type() != "message/rfc822":
+            continue
+        inner = part.get_payload(0) if part.is_multipart() else None
+        if not isinstance(inner, email.message.Message):
+            continue
+        text = _first_text(inner).strip()
+        anchor = text[:60]
+        at = body_text.find(anchor) if anchor else -1
+        if at < 0:
+            continue
+        block = "---------- Forwarded message ---------\n" + "".join(
+            f"{name}: {_decoded(inner[name])}\n"
+            for name in ("From", "Date", "Subject", "To")
+            if inner[name] is not None
+        )
+        body_text = f"{body_text[:at]}\n{block}\n{body_text[at:]}"
+    return body_text
+
+
 def _first_address(pairs: object) -> tuple[str, str]:
     if isinstance(pairs, list) and pairs:
         name, addr = pairs[0]
@@ -97,6 +147,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
     text_plain = "\n\n".join(part for part in parsed.text_plain if part.strip())
     text_html = "\n".join(parsed.text_html)
     body_text = text_plain if text_plain.strip() else html_to_text(text_html) if text_html else ""
+    if _ATTACHED_MESSAGE.search(raw):
+        body_text = _with_attached_headers(message, body_text)
 
     attachments = tuple(
         Attachment(

@@ -65,3 +65,19 @@ Sheriff
 Dunmore County Sheriff's Office
 Dunmore, PA
 """
+
+
+def forwarded_as_attachment() -> bytes:
+    """A chief forwarding his sergeant's request as an attached message/rfc822."""
+    inner = EmailMessage()
+    inner["From"] = "Sgt. Lena Ortiz <lortiz@cedarvillepd.example.gov>"
+    inner["To"] = "chief@cedarville.example.gov"
+    inner["Subject"] = "=?utf-8?q?co-responder_id=C3=A9e?="
+    inner.set_content("Chief,\n\nWe would like to start a co-responder team.\n\nSgt. Lena Ortiz\n")
+    outer = EmailMessage()
+    outer["From"] = "Chief Dana Wells <dwells@cedarville.example.gov>"
+    outer["To"] = "learningsites@justice-center.example.org"
+    outer["Subject"] = "Fwd: co-responder idea"
+    outer.set_content("Please see the attached request from my sergeant.\n\nDana Wells\n")
+    outer.add_attachment(inner)
+    return bytes(outer)

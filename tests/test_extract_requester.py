@@ -16,7 +16,7 @@ from classify.extract import (
 )
 from classify.text import clean
 from ingest import parse_email
-from tests.mail import make_email
+from tests.mail import forwarded_as_attachment, make_email
 
 
 def requester(rules, sites, body: str, **kwargs: object) -> classify.Requester:
@@ -1447,3 +1447,10 @@ Tel. 575-555-0109
         ["Adrienne Kowal", "Docket Coordinator", "Summit County Court of Common Pleas"]
     )
     assert facts.agency == "Summit County Court of Common Pleas"
+
+
+def test_a_request_forwarded_as_an_attachment_names_its_writer(rules, sites):
+    analysis = classify.analyze(parse_email(forwarded_as_attachment()), rules, sites)
+    assert analysis.requester.name == "Lena Ortiz"
+    assert analysis.requester.email == "lortiz@cedarvillepd.example.gov"
+    assert analysis.specializations == ("co_responder",)
