@@ -847,6 +847,7 @@ TOPICS_IN_OTHER_WORDS = [
     ("the council wants regular reports, so what should we track?", "data"),
     ("I don't want my clinical notes where every officer can read them.", "info_sharing"),
     ("families ask what the department may keep on file about their son.", "info_sharing"),
+    ("we would like to know how the city budgets for the clinician positions.", "funding"),
 ]
 
 # Words whose stems mean something else, and costs that are only something to measure.
@@ -859,6 +860,7 @@ NOT_TOPICS = [
     "we might add a second officer later if it works.",
     "our 14 sworn officers cover two shifts a day.",
     "our records system has no code for these calls.",
+    "the council adopts next year's budget in June.",
 ]
 
 
