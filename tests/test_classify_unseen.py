@@ -676,6 +676,8 @@ HELP_ASKED_FOR = [
     ("We would welcome a follow-up call once we have read it.", ("call",)),
     ("Is there someone I could call?", ("call",)),
     ("There is nobody we could call at 2am.", ()),
+    ("This email is the best way to reach me.", ()),
+    ("Our trainer would also sit in on our case reviews.", ()),
 ]
 
 

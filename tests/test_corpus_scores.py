@@ -373,7 +373,7 @@ FLOORS = {
         "specialization_macro_f1": 0.82,
         "primary_accuracy": 0.88,
         "topics_micro_f1": 0.89,
-        "ta_types_micro_f1": 0.80,
+        "ta_types_micro_f1": 0.91,
         "requester_email": 1.00,
         "requester_name": 1.00,
         "requester_agency": 1.00,
