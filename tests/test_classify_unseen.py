@@ -261,6 +261,12 @@ def test_a_site_named_in_the_possessive_is_a_contacted_site(rules, sites):
 
 PARAPHRASES = [
     (
+        "We would like a counselor from the clinic who would respond with our officers to calls "
+        "involving students in crisis. How have others set that up?",
+        ("co_responder",),
+        (),
+    ),
+    (
         "We are thinking about naming a handful of officers as the department's mental health "
         "contacts, the people providers and families can call. How have others set that up?",
         ("mh_liaison",),
