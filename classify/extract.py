@@ -353,7 +353,9 @@ _STRONG_AGENCY = re.compile(
 _COUNTY = re.compile(r"^(?:[A-Z][\w.'-]*\s+){1,3}(?:County|Parish)$")
 _DISTRICT_AGENCY = re.compile(r"\b(?:communications?|911|school) district$", re.IGNORECASE)
 _PARTS_SPLIT = re.compile(r"\s+[|~•·]\s+|\s*\|\s*|\s+[-–—]\s+|\s{2,}")
-_SEGMENT_SPLIT = re.compile(r"\s+[|•·/–—]\s+|\s*\|\s*|\s+-\s+|\s{3,}|,\s+(?=[A-Z(+\d])")
+_SEGMENT_SPLIT = re.compile(
+    r"\s+[|•·/–—*]\s+|\s*\|\s*|\s+-{1,2}\s+|\s{3,}|,\s+(?=[A-Z(+\d])"
+)
 _POLICE_OR_SHERIFF = re.compile(r"police (?:department|service)|sheriff'?s", re.I)
 _OFFICE_NAME = re.compile(
     r"\b(?:county|city|police|department|office|unit|division|bureau)\b|\bsheriff$", re.I
@@ -361,6 +363,7 @@ _OFFICE_NAME = re.compile(
 _DEPARTMENT_OF_NAME = re.compile(r"^(?:department|office) of [A-Z]", re.I)
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _PD = re.compile(r"\bP\.?D\b\.?")
+_CC_POLICE = re.compile(r"\bCC(?= Police\b)")
 _STATE_BEFORE_UNIT = re.compile(r"(?<=[a-z]) (?P<state>[A-Z]{2})(?= (?:PD|SO|Police|Sheriff)\b)")
 _SO_AT_END = re.compile(r"\bS\.?O\.?$")
 _DEPT = re.compile(r"\bDept\b\.?", re.IGNORECASE)
@@ -450,6 +453,11 @@ _PLACE_WITH_STATE = re.compile(
     r"(?P<state>[A-Z]{2}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\b"
 )
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|we|we're|our|my|us|here)\b")
+# "headquartered in Dunmore", "we're based in Lewistown": where the agency itself sits
+_HOME_PLACE = re.compile(
+    r"\b(?:headquartered|based|located)\s+(?:here\s+)?in\s+"
+    r"(?P<place>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})\b(?!,?\s+(?:County|Parish)\b)"
+)
 _PARAGRAPH_SPLIT = re.compile(r"\n\s*\n")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _WORDS = re.compile(r"[A-Za-z']+")
@@ -621,6 +629,7 @@ def normalize_agency(raw: str) -> tuple[str, str]:
         state = state or coded["state"]
         text = text[: coded.start()] + text[coded.end("state") :]
     text = _PD.sub("Police Department", text)
+    text = _CC_POLICE.sub("Community College", text)  # "Mesa Ridge CC Police"
     text = _SO_AT_END.sub("Sheriff's Office", text)
     text = _DEPT.sub("Department", text)
     text = _SHERIFFS.sub("Sheriff's", text)
@@ -1366,6 +1375,14 @@ def _body_city(body: str, regions: Sequence[str]) -> tuple[str, str]:
             state = normalize_state(match.group("state"))
             if state and not _NOT_PLACE_WORDS & {w.lower() for w in match["place"].split()}:
                 return match.group("place"), state
+    for line in body[:600].split("\n")[:8]:
+        # a letterhead: "215 Courthouse Square / Linden Falls, Iowa 50299"
+        city, state = _address(line)
+        if city and state and re.search(r"\d{5}\s*$", line):
+            return city, state
+    home = _HOME_PLACE.search(body[:3000])
+    if home and regions and normalize_state(home["place"]) == "":
+        return home["place"], regions[0]
     geo = _geo()
     if geo is None or not regions:
         return "", ""

@@ -380,7 +380,7 @@ FLOORS = {
         "requester_state": 1.00,
         "requester_phone": 1.00,
         "requester_title": 1.00,
-        "requester_city": 0.94,
+        "requester_city": 1.00,
         "requester_agency_type": 0.94,
     },
     "unseen-z": {
@@ -391,12 +391,12 @@ FLOORS = {
         "ta_types_micro_f1": 0.91,
         "requester_email": 1.00,
         "requester_name": 1.00,
-        "requester_agency": 0.90,
+        "requester_agency": 0.94,
         "requester_state": 1.00,
         "requester_phone": 1.00,
         "requester_title": 0.94,
-        "requester_city": 0.78,
-        "requester_agency_type": 0.90,
+        "requester_city": 0.90,
+        "requester_agency_type": 0.94,
     },
 }
 

@@ -1454,3 +1454,48 @@ def test_a_request_forwarded_as_an_attachment_names_its_writer(rules, sites):
     assert analysis.requester.name == "Lena Ortiz"
     assert analysis.requester.email == "lortiz@cedarvillepd.example.gov"
     assert analysis.specializations == ("co_responder",)
+
+
+def test_signature_parts_split_by_stars_and_double_dashes():
+    facts = read_signature(
+        [
+            "Heather Lund, MSW -- Director of Community Programs",
+            "Granite Bay Counseling Center, Dover NH -- 603-555-0191",
+        ]
+    )
+    assert (facts.title, facts.agency) == (
+        "Director of Community Programs",
+        "Granite Bay Counseling Center",
+    )
+    assert (facts.city, facts.state) == ("Dover", "NH")
+    facts = read_signature(["Joanne Kess", "Clinical Director", "Valentine, NE * 402-555-0187"])
+    assert (facts.city, facts.state, facts.phone) == ("Valentine", "NE", "+14025550187")
+    assert normalize_agency("Mesa Ridge CC Police")[0] == (
+        "Mesa Ridge Community College Police Department"
+    )
+
+
+def test_a_letterhead_and_where_the_agency_is_headquartered_place_the_writer(rules, sites):
+    body = """HALVOR COUNTY CRIMINAL JUSTICE COORDINATING COUNCIL
+215 Courthouse Square
+Linden Falls, Iowa 50299
+
+Dear program staff,
+
+We would like help planning a co-responder program.
+
+Helen Marsh
+Criminal Justice Coordinator
+Halvor County Criminal Justice Coordinating Council
+"""
+    found = requester(rules, sites, body, from_addr="Helen Marsh <hm@halvor.example.gov>")
+    assert (found.city, found.state) == ("Linden Falls", "IA")
+    body = """Hello,
+
+We're a county of about 60,000 with 85 sworn, headquartered in Dunmore. We would like
+help with CIT.
+
+Capt. Darnell Hughes | Patrol Division | Pell County Sheriff's Office | (478) 555-0131
+"""
+    found = requester(rules, sites, body, from_addr="Darnell Hughes <dh@pellso.example.gov>")
+    assert (found.city, found.state) == ("Dunmore", "GA")
