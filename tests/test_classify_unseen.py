@@ -869,6 +869,9 @@ NOT_TOPICS = [
     "our 14 sworn officers cover two shifts a day.",
     "our records system has no code for these calls.",
     "the council adopts next year's budget in June.",
+    "our grant manager asked me to write.",
+    "the state has funded our regional academy for years.",
+    "a clinician could arrange an evaluation on the spot.",
 ]
 
 
