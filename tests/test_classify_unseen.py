@@ -856,6 +856,8 @@ TOPICS_IN_OTHER_WORDS = [
     ("I don't want my clinical notes where every officer can read them.", "info_sharing"),
     ("families ask what the department may keep on file about their son.", "info_sharing"),
     ("we would like to know how the city budgets for the clinician positions.", "funding"),
+    ("the clinician contract is paid from one-time monies.", "funding"),
+    ("we need help finding funding for a second team.", "funding"),
 ]
 
 # Words whose stems mean something else, and costs that are only something to measure.
