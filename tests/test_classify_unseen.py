@@ -261,6 +261,12 @@ def test_a_site_named_in_the_possessive_is_a_contacted_site(rules, sites):
 
 PARAPHRASES = [
     (
+        "We want to place two of our case managers inside the police department. Where do we "
+        "start?",
+        ("embedded_clinician",),
+        (),
+    ),
+    (
         "We would like a counselor from the clinic who would respond with our officers to calls "
         "involving students in crisis. How have others set that up?",
         ("co_responder",),
