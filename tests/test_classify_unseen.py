@@ -702,6 +702,16 @@ def test_the_kind_of_help_asked_for_in_other_words(rules, sites, ask, ta_types):
 
 KINDS_IN_OTHER_WORDS = [
     (
+        "Hope it's ok that I'm emailing directly. I'd like dispatch to give us a heads up about "
+        "the address before we pull up. Is there a program that does this?",
+        "request",
+    ),
+    (
+        "I'd like to see how Portland, Maine set up their clinician position. If they have "
+        "documents, email is fine. No need for a call.",
+        "request",
+    ),
+    (
         "Dear Hiring Manager, please accept my application for the peer specialist opening. "
         "My resume and two letters of reference are attached.",
         "other",
