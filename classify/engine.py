@@ -237,7 +237,10 @@ SETTLED_GAP = 3
 # Words that start a request again after background ("we have CIT and now we want ...").
 # Words after "our <need>" that make it a plan rather than something the agency has.
 _PLANNED = {"planning", "proposal", "proposals", "workgroup", "feasibility", "exploratory"}
-_NEED_WORDS = {"want", "wants", "need", "needs", "looking", "like", "hoping", "interested", "help"}
+_NEED_WORDS = {
+    "want", "wants", "need", "needs", "looking", "like", "hoping", "interested", "help",
+    "expand", "expanding", "extend", "extending",
+}  # fmt: skip
 
 
 class Engine:

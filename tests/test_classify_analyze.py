@@ -281,3 +281,13 @@ def test_our_need_followed_by_a_plan_is_not_something_the_agency_has(rules, site
     assert analysis.specializations == ("co_responder",)
     has = run(rules, sites, body.replace("co-responder planning group", "co-responder team"))
     assert "co_responder" not in has.specializations
+
+
+def test_expanding_what_the_agency_already_runs_is_a_need(rules, sites):
+    body = (
+        "Hello,\n\nThe idea that keeps coming up is expanding the mobile crisis team that our "
+        "mental health center already runs. How have other counties done that?\n" + SIGNATURE
+    )
+    assert run(rules, sites, body, subject="Options").specializations == ("mobile_crisis",)
+    body = body.replace("expanding the mobile crisis team that", "the mobile crisis team")
+    assert "mobile_crisis" not in run(rules, sites, body, subject="Options").specializations

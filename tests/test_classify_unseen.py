@@ -702,6 +702,12 @@ def test_the_kind_of_help_asked_for_in_other_words(rules, sites, ask, ta_types):
 
 KINDS_IN_OTHER_WORDS = [
     (
+        "ACTION REQUIRED: you have 1 pending document requiring electronic signature. Failure "
+        "to sign within 24 hours may result in suspension. REVIEW DOCUMENT: "
+        "https://awards.example.net/secure/login",
+        "other",
+    ),
+    (
         "Hope it's ok that I'm emailing directly. I'd like dispatch to give us a heads up about "
         "the address before we pull up. Is there a program that does this?",
         "request",
