@@ -354,7 +354,7 @@ _COUNTY = re.compile(r"^(?:[A-Z][\w.'-]*\s+){1,3}(?:County|Parish)$")
 _DISTRICT_AGENCY = re.compile(r"\b(?:communications?|911|school) district$", re.IGNORECASE)
 _PARTS_SPLIT = re.compile(r"\s+[|~•·]\s+|\s*\|\s*|\s+[-–—]\s+|\s{2,}")
 _SEGMENT_SPLIT = re.compile(
-    r"\s+[|•·/–—*]\s+|\s*\|\s*|\s+-{1,2}\s+|\s{3,}|,\s+(?=[A-Z(+\d])"
+    r"\s+[|•·/–—*]\s+|\s*\|\s*|\s+-{1,2}\s+|\s{3,}|(?<=[A-Z]{2})\s{2}(?=[A-Z])|,\s+(?=[A-Z(+\d])"
 )
 _POLICE_OR_SHERIFF = re.compile(r"police (?:department|service)|sheriff'?s", re.I)
 _OFFICE_NAME = re.compile(
@@ -877,6 +877,19 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             if segments and _is_title(segments[0]) and not _is_agency(segments[0]):
                 title = expand_title(segments[0])
                 break
+    acronym = agency.split()[0] if agency else ""
+    if acronym.isupper() and acronym.isalpha() and 2 <= len(acronym) <= 6:
+        # "WVU POLICE" beside "Wabash Valley University Police Department": the name in full
+        for line in lines[start:]:
+            for segment in _segments(line):
+                full = normalize_agency(segment)[0]
+                initials = "".join(w[0] for w in full.split() if w[:1].isupper())
+                if full != agency and _is_agency(segment) and initials.startswith(acronym):
+                    agency = full
+                    break
+            else:
+                continue
+            break
     if not agency and unit_on_title_line:
         agency, hint = normalize_agency(unit_on_title_line)
         state = state or normalize_state(hint)
@@ -1133,8 +1146,11 @@ _INFORMAL_INTRO = re.compile(
     r"|(?:^|\n|[-–—:,]\s+)(?P<rank>(?i:chief deputy|deputy chief|sgt|sergeant|lt|lieutenant|capt|"
     r"captain|cpl|corporal|ofc|officer|det|detective|deputy|dep|chief|sheriff|trooper|"
     r"patrol officer))\.?(?P<who>(?:\s+[A-Z][\w'\-]+){0,3}),?"
-    # a sign-off: "Dan - Bristol PD, VT"
-    r"|(?:^|\n)(?P<signer>[A-Z][\w'\-]+(?:\s[A-Z][\w'\-]+)?)\s+[-–—|]\s+)"
+    # a sign-off: "Dan - Bristol PD, VT", "... start something. - Marcus Lee, Ayden PD (NC)"
+    r"|(?:^|\n)(?P<signer>[A-Z][\w'\-]+(?:\s[A-Z][\w'\-]+)?)\s+[-–—|]\s+"
+    r"|(?:^|\s)[-–—]\s*(?!(?i:chief|sgt|sergeant|lt|lieutenant|capt|captain|cpl|corporal|ofc|"
+    r"officer|det|detective|deputy|dep|sheriff|trooper)\b)"
+    r"(?P<dashed>[A-Z][\w'\-]+\s[A-Z][\w'\-]+),\s*)"
     r"\s*(?:(?i:with|at|for|from|of|w/|on)\s+)?(?:the\s+)?" + _INFORMAL_AGENCY + _INFORMAL_PLACE
 )
 # "I'm hoping to visit Tucson PD", "I talked to Houston PD": someone else's agency.

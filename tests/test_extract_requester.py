@@ -1499,3 +1499,26 @@ Capt. Darnell Hughes | Patrol Division | Pell County Sheriff's Office | (478) 55
 """
     found = requester(rules, sites, body, from_addr="Darnell Hughes <dh@pellso.example.gov>")
     assert (found.city, found.state) == ("Dunmore", "GA")
+
+
+def test_a_dashed_sign_off_at_the_end_of_a_one_line_email(rules, sites):
+    body = (
+        "Do any sites train dispatchers? Our 911 center wants to start. - Marcus Lee, Ayden PD (NC)"
+    )
+    found = requester(rules, sites, body, from_addr="Marcus Lee <mlee@ayden.example.gov>")
+    assert (found.agency, found.city, found.state) == ("Ayden Police Department", "Ayden", "NC")
+    body = "Hi - Lt Morales, Copper Springs PD (NV). We want CIT for nights."
+    found = requester(rules, sites, body, from_addr="Ana Morales <am@cs.example.gov>")
+    assert (found.title, found.agency) == ("Lieutenant", "Copper Springs Police Department")
+
+
+def test_an_acronym_beside_the_name_in_full_gives_way_to_it():
+    facts = read_signature(
+        [
+            "WVU POLICE  Jordan Pike",
+            "WVU POLICE  Assistant Chief of Police",
+            "WVU POLICE  Wabash Valley University Police Department",
+        ]
+    )
+    assert facts.agency == "Wabash Valley University Police Department"
+    assert agency_type(facts.agency) == "campus"
