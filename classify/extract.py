@@ -327,6 +327,12 @@ _ASKED_ME = re.compile(
     r"(?P<name>[A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){0,2})\s+(?:has\s+)?asked\s+me\s+to\s+"
     r"(?:reach out|contact|write|email|get in touch|send|forward|pass)\b"
 )
+# "I am the executive assistant to Chief of Police Anthony Russo and am writing on his behalf"
+_ASSISTANT_FOR = re.compile(
+    r"\bassistant to (?:the\s+)?(?P<honorific>(?i:chief of police|police chief|chief|sheriff|"
+    r"director|commissioner|mayor|captain|major|undersheriff|superintendent))\s+"
+    r"(?P<name>[A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){1,2})\b[^.]{0,80}?\bon (?:his|her|their) behalf"
+)
 # A forwarder who hands someone over rather than asking for themselves.
 _HANDOFF = re.compile(
     r"\b(?:passing (?:it|this|the \w+) (?:along|on)|pass(?:ing)? along (?:the|her|his|their)"
@@ -1458,6 +1464,11 @@ class Principal:
 def on_behalf(body: str) -> Principal | None:
     """'I am writing on behalf of Dr. Ines Varga, Deputy Commissioner of ...' -> the principal."""
     match = _ON_BEHALF.search(body[:3000]) if "behalf" in body[:3000] else None
+    assistant = _ASSISTANT_FOR.search(body[:3000]) if not match and "behalf" in body[:3000] else None
+    if assistant is not None:
+        honorific = assistant["honorific"]
+        title = " ".join(w if w == "of" else w.capitalize() for w in honorific.lower().split())
+        return Principal(name=assistant["name"], title=expand_title(title), agency="")
     if not match:
         asked = _ASKED_ME.search(body[:3000]) if "asked me" in body[:3000] else None
         if asked is None:

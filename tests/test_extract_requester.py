@@ -1522,3 +1522,26 @@ def test_an_acronym_beside_the_name_in_full_gives_way_to_it():
     )
     assert facts.agency == "Wabash Valley University Police Department"
     assert agency_type(facts.agency) == "campus"
+
+
+def test_the_assistant_to_a_named_chief_writing_on_his_behalf(rules, sites):
+    body = """Good afternoon,
+
+I am the executive assistant to Chief of Police Anthony Russ and am writing
+on his behalf. He would like a call about mental health officers.
+
+Please contact the Chief directly:
+
+    Anthony Russ, Chief of Police
+    Bexford Police Department, Bexford, NJ
+    aruss@bexford.example.gov
+    (732) 555-0177
+
+Linda Farrow
+Executive Assistant to the Chief of Police
+Bexford Police Department
+(732) 555-0100
+"""
+    found = requester(rules, sites, body, from_addr="Linda Farrow <lf@bexford.example.gov>")
+    assert (found.name, found.title) == ("Anthony Russ", "Chief of Police")
+    assert (found.email, found.phone) == ("aruss@bexford.example.gov", "+17325550177")
