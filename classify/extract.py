@@ -1464,7 +1464,9 @@ class Principal:
 def on_behalf(body: str) -> Principal | None:
     """'I am writing on behalf of Dr. Ines Varga, Deputy Commissioner of ...' -> the principal."""
     match = _ON_BEHALF.search(body[:3000]) if "behalf" in body[:3000] else None
-    assistant = _ASSISTANT_FOR.search(body[:3000]) if not match and "behalf" in body[:3000] else None
+    assistant = (
+        _ASSISTANT_FOR.search(body[:3000]) if not match and "behalf" in body[:3000] else None
+    )
     if assistant is not None:
         honorific = assistant["honorific"]
         title = " ".join(w if w == "of" else w.capitalize() for w in honorific.lower().split())
