@@ -690,6 +690,12 @@ HELP_ASKED_FOR = [
     ("There is nobody we could call at 2am.", ()),
     ("This email is the best way to reach me.", ()),
     ("Our trainer would also sit in on our case reviews.", ()),
+    ("Would someone there be willing to exchange a few emails with me?", ("email",)),
+    ("They've invited three of us down in April to tour their center.", ("site_visit",)),
+    ("We'd send our unit sergeant to spend a day with their team.", ("site_visit",)),
+    ("Is there any way we could visit them?", ("site_visit",)),
+    ("A briefing call with our staff would help.", ("call",)),
+    ("Two weeks ago we had a call for a man standing on a bridge.", ()),
 ]
 
 
