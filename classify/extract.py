@@ -184,6 +184,7 @@ _AGENCY_HEADS = re.compile(
     r"institute|alliance|coalition|council|board|district attorney|system|partnership|"
     r"school district|public schools|crisis line|crisis hotline|hotline|lifeline|"
     r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative|court|"
+    r"counseling|counselling|"
     r"government|(?:joint|consolidated|regional|county|emergency|public safety) communications|"
     r"(?:communications?|911) district|county 911|city 911|regional 911|metro 911|e-?911|"
     r"emergency communications)\s*$",
@@ -694,6 +695,8 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
         return "other"
     if re.search(r"\bnami\b|\bfamil(?:y|ies)\b|\bparents'?\b|\badvoca", text):
         return "other"  # families and advocates, not providers
+    if re.search(r"\balliance\b", text) and not re.search(r"recovery|crisis|treatment", text):
+        return "other"  # "Mental Health Alliance of the Chattahoochee Valley": advocates
     if re.search(
         r"behavioral|mental health|crisis|recovery|counseling|treatment|addiction|psychiatr|"
         r"wellness|substance|community services? board|tribal health|indian health|"

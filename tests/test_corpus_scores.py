@@ -91,12 +91,12 @@ FLOORS = {
         "ta_types_micro_f1": 0.93,
         "requester_email": 1.00,
         "requester_name": 1.00,
-        "requester_agency": 0.90,
+        "requester_agency": 0.94,
         "requester_state": 0.94,
         "requester_phone": 1.00,
         "requester_title": 1.00,
         "requester_city": 0.94,
-        "requester_agency_type": 0.86,
+        "requester_agency_type": 0.94,
     },
     "unseen-ad": {
         "kind_accuracy": 1.00,
@@ -381,7 +381,7 @@ FLOORS = {
         "requester_phone": 1.00,
         "requester_title": 1.00,
         "requester_city": 0.90,
-        "requester_agency_type": 0.94,
+        "requester_agency_type": 1.00,
     },
     "unseen-v": {
         "kind_accuracy": 1.00,

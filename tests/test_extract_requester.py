@@ -1372,6 +1372,14 @@ def test_organisations_named_without_a_usual_head_word(agency_line, kind):
     assert agency_type(facts.agency) == kind
 
 
+def test_an_advocates_alliance_is_other_and_a_counseling_provider_is_an_agency():
+    assert agency_type("Mental Health Alliance of the Chattahoochee Valley") == "other"
+    assert agency_type("Tri-Valley Recovery Alliance") == "behavioral_health"
+    facts = read_signature(["Theresa Maddox", "Chief Clinical Officer", "Northern Tier Counseling"])
+    assert facts.agency == "Northern Tier Counseling"
+    assert agency_type(facts.agency) == "behavioral_health"
+
+
 def test_defenders_and_prosecutors_are_government_and_a_health_authority_is_a_provider():
     assert agency_type("Ridge County Public Defender's Office") == "government"
     assert agency_type("Office of the District Attorney") == "government"
