@@ -261,6 +261,18 @@ def test_a_site_named_in_the_possessive_is_a_contacted_site(rules, sites):
 
 PARAPHRASES = [
     (
+        "The Mayor wants a response that doesn't send armed officers when nobody is in danger: "
+        "a team of crisis workers residents can call directly. What has worked elsewhere?",
+        ("mobile_crisis",),
+        (),
+    ),
+    (
+        "For calls where police do need to go, we want some way for a clinician to go with them. "
+        "Who does this well?",
+        ("co_responder",),
+        (),
+    ),
+    (
         "We want to place two of our case managers inside the police department. Where do we "
         "start?",
         ("embedded_clinician",),
