@@ -66,6 +66,14 @@ def _sentences(words: list[str], start: int) -> list[tuple[int, int]]:
     return sentences
 
 
+def _is_item(words: list[str], start: int) -> bool:
+    while start < len(words) and words[start] == PARAGRAPH:
+        start += 1
+    first = words[start] if start < len(words) else ""
+    following = words[start + 1] if start + 1 < len(words) else ""
+    return first in ("-", "*", "\u2022") or (first.isdigit() and following in (")", "."))
+
+
 def asked_regions(scored: Scored) -> tuple[tuple[int, int], ...]:
     """Token ranges [start, end) of the body's sentences that ask for something.
 
@@ -80,11 +88,15 @@ def asked_regions(scored: Scored) -> tuple[tuple[int, int], ...]:
     words = [token.text for token in scored.doc]
     cues = sorted(start for start, _ in scored.ask_cues if start >= scored.subject_end)
     regions: list[tuple[int, int]] = []
-    in_list = False
+    in_list = asked_before = False
     for start, end in _sentences(words, scored.subject_end):
         first_cue = bisect.bisect_left(cues, start)
         asks = words[end - 1] == "?" or (first_cue < len(cues) and cues[first_cue] < end)
-        if asks or in_list:
+        # "There are two things we need help with. ... 1) Setting up the position": a numbered
+        # or bulleted item after the email has asked for something is one of the asks
+        item = _is_item(words, start)
+        asked_before = asked_before or asks
+        if asks or in_list or (item and asked_before):
             regions.append((start, end))
         if asks and words[end - 1] == ":":
             in_list = True

@@ -291,3 +291,24 @@ def test_expanding_what_the_agency_already_runs_is_a_need(rules, sites):
     assert run(rules, sites, body, subject="Options").specializations == ("mobile_crisis",)
     body = body.replace("expanding the mobile crisis team that", "the mobile crisis team")
     assert "mobile_crisis" not in run(rules, sites, body, subject="Options").specializations
+
+
+def test_what_the_agency_started_or_added_is_context_not_an_ask(rules, sites):
+    body = (
+        "Hello,\n\nWe started with CIT in 2016 and every recruit gets the 40-hour class. The piece "
+        "we do not have is anything after the call: we would like to build a team that checks "
+        "back on people a few days after a crisis.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="After the call")
+    assert analysis.specializations == ("follow_up",)
+
+
+def test_numbered_items_after_an_ask_are_asks(rules, sites):
+    body = (
+        "Hello,\n\nWe need help with CIT refreshers and two more things. The first matters "
+        "most.\n\n"
+        "1) Setting up a co-responder team with a clinician riding with officers.\n"
+        "2) Training our call takers to screen mental health calls at dispatch.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Two things")
+    assert set(analysis.specializations) == {"cit", "co_responder", "dispatch"}

@@ -70,8 +70,8 @@ FLOORS = {
     },
     "unseen-ab": {
         "kind_accuracy": 1.00,
-        "specialization_macro_f1": 0.80,
-        "primary_accuracy": 0.78,
+        "specialization_macro_f1": 0.81,
+        "primary_accuracy": 0.83,
         "topics_micro_f1": 0.89,
         "ta_types_micro_f1": 0.85,
         "requester_email": 1.00,
@@ -100,8 +100,8 @@ FLOORS = {
     },
     "unseen-ad": {
         "kind_accuracy": 1.00,
-        "specialization_macro_f1": 0.92,
-        "primary_accuracy": 0.84,
+        "specialization_macro_f1": 0.94,
+        "primary_accuracy": 0.88,
         "topics_micro_f1": 0.90,
         "ta_types_micro_f1": 0.95,
         "requester_email": 1.00,
@@ -236,7 +236,7 @@ FLOORS = {
     "unseen-l": {
         "kind_accuracy": 1.00,
         "specialization_macro_f1": 0.89,
-        "primary_accuracy": 1.00,
+        "primary_accuracy": 0.93,
         "topics_micro_f1": 0.94,
         "ta_types_micro_f1": 1.00,
         "requester_email": 1.00,
@@ -295,8 +295,8 @@ FLOORS = {
     },
     "unseen-p": {
         "kind_accuracy": 1.00,
-        "specialization_macro_f1": 0.90,
-        "primary_accuracy": 0.93,
+        "specialization_macro_f1": 0.93,
+        "primary_accuracy": 1.00,
         "topics_micro_f1": 0.87,
         "ta_types_micro_f1": 0.96,
         "requester_email": 1.00,
@@ -325,7 +325,7 @@ FLOORS = {
     },
     "unseen-r": {
         "kind_accuracy": 1.00,
-        "specialization_macro_f1": 0.83,
+        "specialization_macro_f1": 0.84,
         "primary_accuracy": 0.78,
         "topics_micro_f1": 0.92,
         "ta_types_micro_f1": 0.88,
@@ -415,8 +415,8 @@ FLOORS = {
     },
     "unseen-x": {
         "kind_accuracy": 1.00,
-        "specialization_macro_f1": 0.93,
-        "primary_accuracy": 0.88,
+        "specialization_macro_f1": 0.94,
+        "primary_accuracy": 0.93,
         "topics_micro_f1": 0.89,
         "ta_types_micro_f1": 0.88,
         "requester_email": 1.00,
