@@ -720,6 +720,12 @@ def test_the_kind_of_help_asked_for_in_other_words(rules, sites, ask, ta_types):
 
 KINDS_IN_OTHER_WORDS = [
     (
+        "I'd like to build something like LAPD's CAMP, where we reach out to these folks "
+        "between crises. I would like to talk with someone at LAPD.",
+        "request",
+    ),
+    ("Just so you know, we reached out to Tucson PD ourselves last week.", "notice"),
+    (
         "ACTION REQUIRED: you have 1 pending document requiring electronic signature. Failure "
         "to sign within 24 hours may result in suspension. REVIEW DOCUMENT: "
         "https://awards.example.net/secure/login",
