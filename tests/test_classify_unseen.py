@@ -261,6 +261,18 @@ def test_a_site_named_in_the_possessive_is_a_contacted_site(rules, sites):
 
 PARAPHRASES = [
     (
+        "We are asking whether placing crisis counselors inside our 911 center to take "
+        "mental health calls is feasible at our size.",
+        ("dispatch",),
+        (),
+    ),
+    (
+        "We want a clinician who would be based at one of our stations. How have small towns "
+        "set that up?",
+        ("embedded_clinician",),
+        (),
+    ),
+    (
         "The Mayor wants a response that doesn't send armed officers when nobody is in danger: "
         "a team of crisis workers residents can call directly. What has worked elsewhere?",
         ("mobile_crisis",),
