@@ -234,9 +234,9 @@ NO_PRIORITY = Priority()
 # A `settled` cue this close to a need in the body ("we've had CIT since 2015") says the
 # agency has it: later bare mentions of that need in the email are background too.
 SETTLED_GAP = 3
-# Words that start a request again after background ("we have CIT and now we want ...").
 # Words after "our <need>" that make it a plan rather than something the agency has.
 _PLANNED = {"planning", "proposal", "proposals", "workgroup", "feasibility", "exploratory"}
+# Words that start a request again after background ("we have CIT and now we want ...").
 _NEED_WORDS = {
     "want", "wants", "need", "needs", "looking", "like", "hoping", "interested", "help",
     "expand", "expanding", "extend", "extending",

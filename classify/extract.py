@@ -886,19 +886,8 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             if segments and _is_title(segments[0]) and not _is_agency(segments[0]):
                 title = expand_title(segments[0])
                 break
-    acronym = agency.split()[0] if agency else ""
-    if acronym.isupper() and acronym.isalpha() and 2 <= len(acronym) <= 6:
-        # "WVU POLICE" beside "Wabash Valley University Police Department": the name in full
-        for line in lines[start:]:
-            for segment in _segments(line):
-                full = normalize_agency(segment)[0]
-                initials = "".join(w[0] for w in full.split() if w[:1].isupper())
-                if full != agency and _is_agency(segment) and initials.startswith(acronym):
-                    agency = full
-                    break
-            else:
-                continue
-            break
+    # "WVU POLICE" beside "Wabash Valley University Police Department": the name in full
+    agency = _named_in_full(agency, lines[start:]) or agency
     if not agency and unit_on_title_line:
         agency, hint = normalize_agency(unit_on_title_line)
         state = state or normalize_state(hint)
@@ -996,6 +985,28 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
             email = found_email.group(0).lower()
             break
     return SignatureFacts(name, title, agency, city, state, phone, email)
+
+
+def _initials(words: Sequence[str]) -> str:
+    return "".join(word[0] for word in words if word).upper()
+
+
+def _named_in_full(agency: str, lines: Sequence[str]) -> str:
+    """The agency a signature also names in full when `agency` opens with its acronym, or ''."""
+    acronym = agency.split()[0] if agency else ""
+    if not (acronym.isupper() and acronym.isalpha() and 2 <= len(acronym) <= 6):
+        return ""
+    for line in lines:
+        for segment in _segments(line):
+            full = normalize_agency(segment)[0]
+            capitalised = [word for word in full.split() if word[:1].isupper()]
+            if (
+                full != agency
+                and _is_agency(segment)
+                and _initials(capitalised).startswith(acronym)
+            ):
+                return full
+    return ""
 
 
 _ORGANISATION = re.compile(
@@ -1369,8 +1380,7 @@ def _spelled_out(short: str, full: str) -> bool:
     rest = short[len(acronym) :].strip()
     if not full.endswith(rest):
         return False
-    leading = full[: len(full) - len(rest)].split()
-    return "".join(word[0] for word in leading).upper() == acronym
+    return _initials(full[: len(full) - len(rest)].split()) == acronym
 
 
 def _state_near_city(city: str, body: str) -> str:

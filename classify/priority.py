@@ -51,8 +51,9 @@ def marks_of(scored: Scored) -> Marks:
     return Marks(tuple(main), tuple(later))
 
 
+_BULLETS = {"-", "*", "\u2022"}
 # An item of a list that runs on over several paragraphs starts like this.
-_LIST_ITEM_STARTS = {"-", "*", "\u2022", "first", "second", "third", "also", "finally", "and", "or"}
+_LIST_ITEM_STARTS = _BULLETS | {"first", "second", "third", "also", "finally", "and", "or"}
 
 
 def _sentences(words: list[str], start: int) -> list[tuple[int, int]]:
@@ -71,7 +72,7 @@ def _is_item(words: list[str], start: int) -> bool:
         start += 1
     first = words[start] if start < len(words) else ""
     following = words[start + 1] if start + 1 < len(words) else ""
-    return first in ("-", "*", "\u2022") or (first.isdigit() and following in (")", "."))
+    return first in _BULLETS or (first.isdigit() and following in (")", "."))
 
 
 def asked_regions(scored: Scored) -> tuple[tuple[int, int], ...]:
