@@ -33,6 +33,7 @@ FIRST_BONUS = 1.0  # ... and so is the one the sender raises first, unless they 
 # is their top priority or which one is for later ([priority] cues in the rules file)
 STRENGTH_CAP = 2.0
 ASIDE_UNASKED = "mentioned only as context: no sentence that asks names it"
+ASIDE_PART_OF = "on this evidence alone, part of the {whole} work ([part_of])"
 SUMMARY_CHARS = 420
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings|to whom it may concern)"
@@ -188,6 +189,31 @@ def _set_aside_unasked(
     ]
 
 
+def _set_aside_parts(
+    rules: RuleSet, prepared: _Prepared, scored: Scored, scores: list[LabelScore]
+) -> list[LabelScore]:
+    """Set aside a need that, on thin evidence, is one duty of another need that is given.
+
+    "The clinician would be based at our station, go to calls and follow up with people
+    afterwards" asks for an embedded clinician, whose work includes following up; it does not
+    ask for a follow-up program too. A part is kept when its evidence passes its threshold
+    or the subject names it.
+    """
+    given = {s.label for s in scores if s.group == "specialization" and s.accepted}
+    out = []
+    for s in scores:
+        wholes = [w for w in rules.part_of.get(s.label, ()) if w in given]
+        if (
+            wholes
+            and s.accepted
+            and s.score <= s.threshold
+            and not _first_position(prepared, scored, s.label)[0]
+        ):
+            s = replace(s, set_aside=ASIDE_PART_OF.format(whole=wholes[0]))
+        out.append(s)
+    return out
+
+
 def _order_needs(
     rules: RuleSet,
     prepared: _Prepared,
@@ -333,6 +359,8 @@ def analyze(
     if kind.kind == "request":
         # a notice or a reply tells what was discussed: there is no ask to measure against
         label_scores = _set_aside_unasked(prepared, scored, label_scores)
+    if wants_needs and rules.part_of:
+        label_scores = _set_aside_parts(rules, prepared, scored, label_scores)
     for score in label_scores:
         if wants_needs and score.accepted:
             accepted[score.group].append(score.label)

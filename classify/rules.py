@@ -96,6 +96,8 @@ class RuleSet:
     negation_window: int = DEFAULT_NEGATION_WINDOW
     background: Background = field(default_factory=Background)
     priority: Priority = field(default_factory=Priority)
+    # [part_of]: a specialization that, on thin evidence, is part of another's work
+    part_of: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     stat_key: tuple[int, int] = (0, 0)  # (mtime_ns, size) when loaded, for a cheap change check
     engine: Engine | None = field(default=None, compare=False, repr=False)
 
@@ -366,6 +368,7 @@ def parse_rules(
         background = _background(negation, problems)
 
     priority = _priority(doc.get("priority", {}), problems)
+    part_of = _part_of(doc.get("part_of", {}), problems)
 
     raw_rules = doc.get("rule", [])
     if not isinstance(raw_rules, list):
@@ -391,6 +394,7 @@ def parse_rules(
         negation_window=window,
         background=background,
         priority=priority,
+        part_of=part_of,
         stat_key=stat_key,
         engine=engine,
     )
@@ -458,6 +462,28 @@ def _priority(raw: object, problems: _Problems) -> Priority:
             found = []
         lists[key] = tuple(found)
     return Priority(main=lists["main"], later=lists["later"], ask=lists["ask"])
+
+
+def _part_of(raw: object, problems: _Problems) -> dict[str, tuple[str, ...]]:
+    """[part_of] specialization = [the specializations whose work it can be part of], checked."""
+    if not isinstance(raw, dict):
+        problems.add(problems.key_line("part_of"), "[part_of] must be a table")
+        return {}
+    found: dict[str, tuple[str, ...]] = {}
+    for part, wholes in raw.items():
+        listed = _strings(wholes)
+        if label_group(part) != "specialization":
+            problems.add(problems.key_line(part), f"part_of: '{part}' is not a specialization")
+        elif listed is None:
+            problems.add(problems.key_line(part), f"part_of {part} must be a list of strings")
+        elif bad := [w for w in listed if label_group(w) != "specialization" or w == part]:
+            problems.add(
+                problems.key_line(part),
+                f"part_of {part}: not another specialization: {', '.join(map(repr, bad))}",
+            )
+        else:
+            found[part] = tuple(listed)
+    return found
 
 
 def rules_changed(rules: RuleSet) -> bool:

@@ -237,6 +237,41 @@ def test_a_need_named_only_as_context_is_set_aside(rules, sites):
     assert explained["mobile_crisis"]["set_aside"] == mobile.set_aside
 
 
+def test_a_follow_up_duty_of_an_embedded_clinician_is_part_of_that_need(rules, sites):
+    body = (
+        "Hello,\n\nWe would like to hire a clinician who works out of our station, goes to "
+        "calls with officers when needed, and follows up with people afterward. Who should "
+        "employ the clinician?\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Clinician at our station")
+    assert analysis.specializations == ("embedded_clinician",)
+    follow_up = {s.label: s for s in analysis.labels}["follow_up"]
+    assert follow_up.score >= follow_up.threshold and not follow_up.accepted
+    assert "part of the embedded_clinician work" in follow_up.set_aside
+
+
+def test_follow_up_with_its_own_evidence_stays_beside_an_embedded_clinician(rules, sites):
+    body = (
+        "Hello,\n\nWe would like to hire a clinician who works out of our station. We also "
+        "want a follow-up team that visits overdose survivors in the days after, because the "
+        "same people keep coming back.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Two ideas")
+    assert set(analysis.specializations) == {"embedded_clinician", "follow_up"}
+    assert not any(s.set_aside for s in analysis.labels if s.label == "follow_up")
+
+
+def test_follow_up_named_in_the_subject_is_not_a_part(rules, sites):
+    body = (
+        "Hello,\n\nWe would like to hire a clinician who works out of our station.\n"
+        + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Following up with people after crisis calls")
+    follow_up = {s.label: s for s in analysis.labels}["follow_up"]
+    assert follow_up.score == follow_up.threshold  # thin evidence, but the sender's headline
+    assert set(analysis.specializations) == {"embedded_clinician", "follow_up"}
+
+
 def test_a_need_told_in_a_list_the_ask_introduces_is_kept(rules, sites):
     body = (
         "Hello,\n\nOur department runs a co-responder team on day shift.\n\n"

@@ -410,6 +410,22 @@ phrases = ["CIT"]
     assert [r.name for r in rules.rules] == ["cit-words"]
 
 
+def test_part_of_names_specializations_and_bad_entries_are_reported_by_line():
+    text = b"""\
+[part_of]
+follow_up = ["embedded_clinician"]
+cit = ["cit"]
+rural = ["co_responder"]
+dispatch = "mobile_crisis"
+mobile_crisis = [3]
+"""
+    rules = classify.parse_rules(text)
+    assert rules.part_of == {"follow_up": ("embedded_clinician",), "dispatch": ("mobile_crisis",)}
+    assert "rules.toml:3: part_of cit: not another specialization: 'cit'" in rules.problems
+    assert "rules.toml:4: part_of: 'rural' is not a specialization" in rules.problems
+    assert "rules.toml:6: part_of mobile_crisis must be a list of strings" in rules.problems
+
+
 LOOK_BACK_RULES = b"""
 [negation]
 cues = []
