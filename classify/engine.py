@@ -239,7 +239,7 @@ _PLANNED = {"planning", "proposal", "proposals", "workgroup", "feasibility", "ex
 # Words that start a request again after background ("we have CIT and now we want ...").
 _NEED_WORDS = {
     "want", "wants", "need", "needs", "looking", "like", "hoping", "interested", "help",
-    "expand", "expanding", "extend", "extending",
+    "expand", "expanding", "extend", "extending", "picturing", "envision", "envisioning",
 }  # fmt: skip
 
 

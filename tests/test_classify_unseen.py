@@ -654,6 +654,18 @@ PARAPHRASES += [
         ("cit",),
         ("site_visit",),
     ),
+    (
+        "Three small towns have asked the clinic for a therapist who would respond with their "
+        "officers on the worst calls. How do other regions schedule that?",
+        ("co_responder",),
+        (),
+    ),
+    (
+        "We want one course for every officer on the force that takes in suicide risk, "
+        "de-escalation and when to take someone for an emergency evaluation.",
+        ("cit",),
+        (),
+    ),
 ]
 
 
@@ -1106,3 +1118,14 @@ def test_a_weak_hint_neither_names_the_need_in_the_subject_nor_raises_it_first(r
     analysis = run(rules, sites, body, subject="988 and 911 transfers")
     assert set(analysis.specializations) == {"dispatch", "mobile_crisis"}
     assert analysis.specializations[0] == "dispatch"
+
+
+def test_a_passive_when_asked_is_not_an_ask(rules, sites):
+    body = (
+        "Hello,\n\nOur two social workers are employed by the department. They review reports "
+        "with officers when asked and follow up with people afterwards.\n\nThe council wants "
+        "numbers this fall. Could someone share how other departments report on that work?\n"
+        + SIGNED
+    )
+    analysis = run(rules, sites, body, subject="Reporting")
+    assert analysis.specializations == ("embedded_clinician",)
