@@ -732,6 +732,11 @@ HELP_ASKED_FOR = [
     ("Is there any way we could visit them?", ("site_visit",)),
     ("A briefing call with our staff would help.", ("call",)),
     ("Two weeks ago we had a call for a man standing on a bridge.", ()),
+    ("Could a site do a short call with our chief in May?", ("call",)),
+    ("I work overnights and am hard to reach by phone, so email is easier.", ("email",)),
+    ("Patrol wants to know how a call ended once the clinic takes over.", ()),
+    ("Our mayor and the clinic came to us with a plan last month.", ()),
+    ("Please send any scheduling questions to my assistant.", ()),
 ]
 
 
