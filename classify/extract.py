@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -69,6 +70,12 @@ _RANK_WORDS = {
     "constable": "Constable",
     "trooper": "Trooper",
     "tpr": "Trooper",
+    # state police ranks
+    "tfc": "Trooper First Class",
+    "trooper first class": "Trooper First Class",
+    "senior trooper": "Senior Trooper",
+    "master trooper": "Master Trooper",
+    "sr tpr": "Senior Trooper",
 }
 _SWORN_RANKS = frozenset(_RANK_WORDS.values())
 _ABBREVIATIONS = {
@@ -261,7 +268,8 @@ _RANK_PREFIX = re.compile(
     r"^(?P<rank>s/sgt|ssgt|staff\s+sgt\.?|staff\s+sergeant|deputy\s+chief|dep\.?\s+chief|asst\.?\s+chief|"
     r"assistant\s+chief|lt\.?\s+col\.?|sgt|sergeant|lt|lieut|lieutenant|capt|cpt|captain|cmdr|"
     r"commander|maj|major|chief|det|detective|ofc|officer|cpl|corporal|dep|deputy|sheriff|"
-    r"undersheriff|insp|inspector|supt|col|colonel|cst|constable|trooper|tpr|"
+    r"undersheriff|insp|inspector|supt|col|colonel|cst|constable|trooper\s+first\s+class|tfc|"
+    r"senior\s+trooper|sr\.?\s+tpr|master\s+trooper|trooper|tpr|"
     r"inspecteur|inspectrice|sergent|sergente|capitaine|lieutenante|agente?)\.?\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
@@ -652,7 +660,7 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
         return ""
     if "sheriff" in text:
         return "sheriff"
-    if re.search(r"universit|college|campus", text) and re.search(
+    if re.search(r"universit|college|campus|school district|\bisd\b", text) and re.search(
         r"police|safety|security|campus", f"{text} {title.lower()}"
     ):
         return "campus"
@@ -888,6 +896,8 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
                 break
     # "WVU POLICE" beside "Wabash Valley University Police Department": the name in full
     agency = _named_in_full(agency, lines[start:]) or agency
+    # "City of Brookhaven | Office of Community Safety": the city's office that wrote
+    agency = _office_beside(lines[start:], agency) or agency
     if not agency and unit_on_title_line:
         agency, hint = normalize_agency(unit_on_title_line)
         state = state or normalize_state(hint)
@@ -953,8 +963,14 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
                 if (whole or _COUNTY.match(segment)) and not same and named:
                     # "City of Tacoma Office of Behavioral Health",
                     # "Washtenaw County Office of the County Administrator",
-                    # "Valdosta State University" + "University Police (Department)"
-                    agency = _DOUBLED_CAMPUS.sub(r"\1 ", f"{segment} {agency}")
+                    # "Valdosta State University" + "University Police (Department)";
+                    # but "Office of the Mayor, City of Lindell" as one line is kept as written
+                    if _written_after(lines[start:], agency, segment) and not _UNIVERSITY.search(
+                        segment
+                    ):
+                        agency = f"{agency}, {segment}"
+                    else:
+                        agency = _DOUBLED_CAMPUS.sub(r"\1 ", f"{segment} {agency}")
                     break
             else:
                 continue
@@ -987,6 +1003,26 @@ def read_signature(lines: Sequence[str], from_name: str = "") -> SignatureFacts:
     return SignatureFacts(name, title, agency, city, state, phone, email)
 
 
+def _written_after(lines: Sequence[str], first: str, then: str) -> bool:
+    """Whether one line names `first` and, after it, `then` ("Office of the Mayor, City of X")."""
+    for line in lines:
+        at = line.find(first)
+        if at >= 0 and line.find(then, at + len(first)) >= 0:
+            return True
+    return False
+
+
+def _office_beside(lines: Sequence[str], agency: str) -> str:
+    """'City of Brookhaven' over or beside 'Office of Community Safety' -> the office in full."""
+    if not (_AGENCY_LEAD.match(agency) or _COUNTY.match(agency)):
+        return ""
+    parts = [segment for line in lines for segment in _segments(line)]
+    for before, after in itertools.pairwise(parts):
+        if normalize_agency(before)[0] == agency and _DEPARTMENT_OF_NAME.match(after):
+            return f"{agency} {after}"
+    return ""
+
+
 def _initials(words: Sequence[str]) -> str:
     return "".join(word[0] for word in words if word).upper()
 
@@ -994,7 +1030,7 @@ def _initials(words: Sequence[str]) -> str:
 def _named_in_full(agency: str, lines: Sequence[str]) -> str:
     """The agency a signature also names in full when `agency` opens with its acronym, or ''."""
     acronym = agency.split()[0] if agency else ""
-    if not (acronym.isupper() and acronym.isalpha() and 2 <= len(acronym) <= 6):
+    if not _is_acronym(acronym):
         return ""
     for line in lines:
         for segment in _segments(line):
@@ -1370,17 +1406,26 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2].lower()
 
 
+def _is_acronym(word: str) -> bool:
+    return word.isupper() and word.isalpha() and 2 <= len(word) <= 6
+
+
 def _spelled_out(short: str, full: str) -> bool:
-    """'NSU Police Department' is 'Northfield State University Police Department' abbreviated."""
+    """'NSU Police Department' is 'Northfield State University Police Department' abbreviated,
+    and 'Cypress Bend ISD Police' is 'Cypress Bend Independent School District Police'."""
     if not short or not full or short == full:
         return False
-    acronym = short.split()[0]
-    if not (acronym.isupper() and 2 <= len(acronym) <= 6 and acronym.isalpha()):
-        return False
-    rest = short[len(acronym) :].strip()
-    if not full.endswith(rest):
-        return False
-    return _initials(full[: len(full) - len(rest)].split()) == acronym
+    words, full_words = short.split(), full.split()
+    for at, acronym in enumerate(words):
+        if not _is_acronym(acronym):
+            continue
+        before, after = words[:at], words[at + 1 :]
+        if full_words[: len(before)] != before or (after and full_words[-len(after) :] != after):
+            continue
+        middle = full_words[len(before) : len(full_words) - len(after)]
+        if _initials(middle) == acronym:
+            return True
+    return False
 
 
 def _state_near_city(city: str, body: str) -> str:
@@ -1609,7 +1654,7 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
         name = introduced["name"]  # "name is Wade Halvorsen" from an office mailbox
     title, agency = facts.title, facts.agency
     body_title, body_agency = _body_title_agency(body)
-    acronym = agency.split()[0].isupper() if agency else False
+    acronym = any(_is_acronym(word) for word in agency.split())
     # (the opening is read only when the signature leaves something to find or abbreviates)
     intro = self_introduction(body) if not (title and agency) or acronym else Introduction()
     if _spelled_out(agency, intro.agency):

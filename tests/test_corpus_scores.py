@@ -46,7 +46,7 @@ FLOORS = {
         "ta_types_micro_f1": 0.95,
         "requester_email": 1.00,
         "requester_name": 1.00,
-        "requester_agency": 1.00,
+        "requester_agency": 0.95,
         "requester_state": 1.00,
         "requester_phone": 1.00,
         "requester_title": 0.95,

@@ -1115,6 +1115,56 @@ o: 330-555-0139
     assert (found.title, found.agency_type, found.city) == ("Sergeant", "campus", "Ravenna")
 
 
+def test_an_acronym_inside_the_signed_name_gives_way_to_the_name_spelled_out(rules, sites):
+    body = """Hello,
+
+I'm the youth officer for the Ashby Falls Unified School District Police Department, and we
+would like a curriculum for de-escalation with teenagers.
+
+Ofc. Mara Lindqvist
+Ashby Falls USD Police Department
+Ashby Falls, California
+"""
+    found = requester(rules, sites, body, from_addr="Mara Lindqvist <ml@afusd.example.org>")
+    assert found.agency == "Ashby Falls Unified School District Police Department"
+    assert (found.title, found.agency_type) == ("Officer", "campus")
+
+
+def test_an_office_of_a_city_on_one_line_keeps_the_order_written(rules, sites):
+    body = """Could someone send examples of alternative response budgets?
+
+Dev Okonkwo
+Policy Director
+Office of the Mayor, City of Harlan Springs
+200 Main Street, Harlan Springs, KS 66002
+"""
+    found = requester(rules, sites, body, from_addr="Dev Okonkwo <do@harlanks.example.gov>")
+    assert found.agency == "Office of the Mayor, City of Harlan Springs"
+    assert found.agency_type == "government"
+
+
+def test_a_city_and_its_office_side_by_side_name_the_office(rules, sites):
+    body = """Could someone send examples of alternative response budgets?
+
+Dev Okonkwo
+Policy Analyst
+City of Harlan Springs | Office of Neighborhood Safety
+"""
+    found = requester(rules, sites, body, from_addr="Dev Okonkwo <do@harlanks.example.gov>")
+    assert found.agency == "City of Harlan Springs Office of Neighborhood Safety"
+
+
+def test_a_state_police_rank_before_the_name_is_the_title(rules, sites):
+    body = """We want a refresher for our CIT troopers. Email is easiest.
+
+TFC Owen Baptiste
+Vermont State Police, Troop B
+802-555-0133
+"""
+    found = requester(rules, sites, body, from_addr="Owen Baptiste <ob@vsp.example.gov>")
+    assert (found.name, found.title) == ("Owen Baptiste", "Trooper First Class")
+
+
 def test_an_assistant_asked_to_send_the_request_along(rules, sites):
     body = """Good morning,
 
