@@ -272,6 +272,17 @@ def test_follow_up_named_in_the_subject_is_not_a_part(rules, sites):
     assert set(analysis.specializations) == {"embedded_clinician", "follow_up"}
 
 
+def test_a_proposal_put_to_the_sender_is_what_they_ask_about(rules, sites):
+    body = (
+        "Hello,\n\nThe sheriff and the clinic director brought the board a proposal: one "
+        "counselor who would ride along with deputies on weekend nights.\n\nBefore I vote I "
+        "need to understand two things: who ends up employing the counselor day to day, and "
+        "how other small counties split the cost.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Shared counselor")
+    assert analysis.specializations[:1] == ("co_responder",)
+
+
 def test_a_need_told_in_a_list_the_ask_introduces_is_kept(rules, sites):
     body = (
         "Hello,\n\nOur department runs a co-responder team on day shift.\n\n"
