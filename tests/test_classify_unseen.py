@@ -896,6 +896,8 @@ def test_a_notice_cue_counts_more_when_the_email_names_a_site():
 
 
 TOPICS_IN_OTHER_WORDS = [
+    ("what may the clinician tell my officers about the people she sees?", "info_sharing"),
+    ("how do they get information about these people to officers on patrol?", "info_sharing"),
     ("we have no money for overtime to backfill shifts. How did others pay for it?", "funding"),
     (
         "we need to know what the hospital can legally tell us about people we bring in.",
@@ -937,6 +939,8 @@ TOPICS_IN_OTHER_WORDS = [
 
 # Words whose stems mean something else, and costs that are only something to measure.
 NOT_TOPICS = [
+    "my officers tell me the nights are the hardest.",
+    "a large share of our calls are welfare checks.",
     "you can reach me at the number below.",
     "the sergeants want someone on their own side of the house.",
     "we read about LAPD's CAMP unit.",
