@@ -939,6 +939,8 @@ TOPICS_IN_OTHER_WORDS = [
 
 # Words whose stems mean something else, and costs that are only something to measure.
 NOT_TOPICS = [
+    "the council approved funding for the position in June.",
+    "we are not asking for funding, only for examples.",
     "my officers tell me the nights are the hardest.",
     "a large share of our calls are welfare checks.",
     "you can reach me at the number below.",
