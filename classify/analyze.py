@@ -11,6 +11,7 @@ from classify.contacts import own_sites, site_names
 from classify.engine import Engine, Scored
 from classify.extract import empty_requester, extract_requester, forwarded_original
 from classify.kind import decide_kind as _decide_kind
+from classify.kind import mentions_program, program_pattern
 from classify.priority import NO_MARKS, Marks, asked_regions, marks_of
 from classify.rules import KIND_CUES, Rule, RuleSet
 from classify.sites import SiteDirectory
@@ -58,6 +59,16 @@ def classification_text(cleaned: CleanText) -> str:
     return "\n\n".join(p for p in parts if p.strip())
 
 
+def _all_text(email: EmailLike, cleaned: CleanText) -> tuple[str, ...]:
+    """Every part of an email a reader sees: subject, new text, quotes and signature."""
+    return (
+        email.subject,
+        cleaned.body,
+        "\n".join(cleaned.signature),
+        *(quoted.text for quoted in cleaned.quoted),
+    )
+
+
 def read_body(email: EmailLike) -> CleanText:
     """The cleaned body; an Outlook "FW:" quotes its original like a reply, but forwards it."""
     cleaned = clean(email.body_text)
@@ -78,6 +89,8 @@ class _Prepared:
     kind_thresholds: Mapping[str, float]
     needs: tuple[tuple[str, str, float], ...]  # (group, label, threshold) of every need label
     unscored: Mapping[str, LabelScore]  # label -> its LabelScore when nothing matched
+    program: re.Pattern[str] | None  # the [scope] program words, or None to skip the check
+    words: tuple[str, ...]  # ... as written, to notice a change
 
 
 _prepared: weakref.WeakKeyDictionary[Engine, _Prepared] = weakref.WeakKeyDictionary()
@@ -85,7 +98,7 @@ _prepared: weakref.WeakKeyDictionary[Engine, _Prepared] = weakref.WeakKeyDiction
 
 def _prepare(rules: RuleSet, engine: Engine) -> _Prepared:
     found = _prepared.get(engine)
-    if found is not None and found.rules == rules.rules:
+    if found is not None and found.rules == rules.rules and found.words == rules.program_words:
         return found
     by_label: dict[str, list[Rule]] = {}
     for rule in rules.rules:
@@ -108,6 +121,8 @@ def _prepare(rules: RuleSet, engine: Engine) -> _Prepared:
         kind_thresholds={k: rules.threshold(k) for k in (*labels, *KIND_CUES)},
         needs=needs,
         unscored={label: LabelScore(label, group, 0.0, limit) for group, label, limit in needs},
+        program=program_pattern(rules.program_words),
+        words=rules.program_words,
     )
     _prepared[engine] = prepared
     return prepared
@@ -311,12 +326,14 @@ def decide_kind(
         return _decide_kind(email, known_thread=known_thread)
     cleaned = read_body(email)
     scored = rules.engine.score(email.subject, classification_text(cleaned))
+    prepared = _prepare(rules, rules.engine)
     return _decide_kind(
         email,
         known_thread=known_thread,
-        cue_scores=_label_scores(_prepare(rules, rules.engine), scored),
+        cue_scores=_label_scores(prepared, scored),
         thresholds={k: rules.threshold(k) for k in (*rules.thresholds, *KIND_CUES)},
         clean=cleaned,
+        on_topic=mentions_program(_all_text(email, cleaned), prepared.program),
     )
 
 
@@ -340,6 +357,7 @@ def analyze(
         thresholds=prepared.kind_thresholds,
         clean=cleaned,
         site_named=bool(named_sites),
+        on_topic=mentions_program(_all_text(email, cleaned), prepared.program),
     )
     if kind.kind in NO_REQUESTER_KINDS:
         requester = empty_requester(email)

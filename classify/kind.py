@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from classify.text import CleanText
 from classify.types import SPECIALIZATIONS, EmailLike, KindVerdict
@@ -80,6 +80,7 @@ def decide_kind(
     thresholds: Mapping[str, float] | None = None,
     clean: CleanText | None = None,
     site_named: bool = False,
+    on_topic: bool = True,
 ) -> KindVerdict:
     """The kind of an email: headers first, then text cues scored by the kind:* rules."""
     verdict = header_kind(email)
@@ -108,6 +109,9 @@ def decide_kind(
         )
     if known_thread:
         return KindVerdict("reply", "replies to a known request")
+    if not on_topic:
+        # "Are there spots left at the outdoor learning site for our 4th grade?"
+        return KindVerdict("other", "names nothing of police or mental health work ([scope])")
     if site_named and scores.get("kind:notice", 0.0) > 0:
         # "For your records: we met with Tucson" - a notice cue and the site it is about.
         scores["kind:notice"] += SITE_NAMED_NOTICE
@@ -130,3 +134,16 @@ def decide_kind(
     if over("reply") and quoted_program:
         return KindVerdict("reply", "quotes the program's earlier message")
     return KindVerdict("request", "a person writing to the program")
+
+
+def program_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
+    """One pattern for the [scope] program words (whole words, any case, plural too)."""
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(" ".join(word.split())) for word in words)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?:s|es)?(?![\w-])", re.IGNORECASE)
+
+
+def mentions_program(texts: Sequence[str], pattern: re.Pattern[str] | None) -> bool:
+    """Whether any of the texts (subject, new and quoted text, signature) uses a program word."""
+    return pattern is None or any(pattern.search(text) for text in texts)

@@ -98,6 +98,8 @@ class RuleSet:
     priority: Priority = field(default_factory=Priority)
     # [part_of]: a specialization that, on thin evidence, is part of another's work
     part_of: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # [scope] program_words: mail that uses none of them is not about the program
+    program_words: tuple[str, ...] = ()
     stat_key: tuple[int, int] = (0, 0)  # (mtime_ns, size) when loaded, for a cheap change check
     engine: Engine | None = field(default=None, compare=False, repr=False)
 
@@ -369,6 +371,7 @@ def parse_rules(
 
     priority = _priority(doc.get("priority", {}), problems)
     part_of = _part_of(doc.get("part_of", {}), problems)
+    program_words = _program_words(doc.get("scope", {}), problems)
 
     raw_rules = doc.get("rule", [])
     if not isinstance(raw_rules, list):
@@ -395,6 +398,7 @@ def parse_rules(
         background=background,
         priority=priority,
         part_of=part_of,
+        program_words=program_words,
         stat_key=stat_key,
         engine=engine,
     )
@@ -484,6 +488,20 @@ def _part_of(raw: object, problems: _Problems) -> dict[str, tuple[str, ...]]:
         else:
             found[part] = tuple(listed)
     return found
+
+
+def _program_words(raw: object, problems: _Problems) -> tuple[str, ...]:
+    """[scope] program_words, checked."""
+    if not isinstance(raw, dict):
+        problems.add(problems.key_line("scope"), "[scope] must be a table")
+        return ()
+    for key in sorted(set(raw) - {"program_words"}):
+        problems.add(problems.key_line(key), f"scope: unknown key '{key}' (program_words)")
+    words = _strings(raw.get("program_words", []))
+    if words is None:
+        problems.add(problems.key_line("program_words"), "program_words must be a list of strings")
+        return ()
+    return tuple(word for word in words if word.strip())
 
 
 def rules_changed(rules: RuleSet) -> bool:

@@ -358,3 +358,39 @@ def test_numbered_items_after_an_ask_are_asks(rules, sites):
     )
     analysis = run(rules, sites, body, subject="Two things")
     assert set(analysis.specializations) == {"cit", "co_responder", "dispatch"}
+
+
+PARENT = """Hello,
+
+Are there still spots open at the outdoor learning site by the marsh on Tuesdays in May? We
+would bring 24 children and five adults. Is there a picnic shelter?
+
+Thank you!
+Dana Whitcomb
+"""
+
+
+def test_mail_that_names_nothing_of_the_program_is_other(rules, sites):
+    analysis = run(rules, sites, PARENT, subject="Field trip - learning site")
+    assert analysis.kind.kind == "other"
+    assert "nothing of police or mental health" in analysis.kind.reason
+    assert analysis.specializations == ()
+
+
+def test_a_reply_to_a_known_request_needs_no_program_word(rules, sites):
+    body = "Thanks, Tuesday at 10 works for us.\n\nDana\n"
+    analysis = run(rules, sites, body, subject="Re: scheduling", known_thread=True)
+    assert analysis.kind.kind == "reply"
+
+
+def test_a_program_word_anywhere_keeps_mail_a_request(rules, sites):
+    body = "Could someone walk us through the options on a call?\n\nDana Whitcomb\n"
+    analysis = run(rules, sites, body, subject="Council question - non-police response")
+    assert analysis.kind.kind == "request"
+    signed = run(rules, sites, PARENT + "Harbor City Police Department\n", subject="Trip")
+    assert signed.kind.kind == "request"
+
+
+def test_without_program_words_every_email_is_in_scope(sites):
+    rules = classify.parse_rules(b"[scope]\nprogram_words = []\n")
+    assert run(rules, sites, PARENT, subject="Field trip").kind.kind == "request"

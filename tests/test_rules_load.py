@@ -426,6 +426,17 @@ mobile_crisis = [3]
     assert "rules.toml:6: part_of mobile_crisis must be a list of strings" in rules.problems
 
 
+def test_scope_program_words_are_checked_and_reported_by_line():
+    rules = classify.parse_rules(b'[scope]\nprogram_words = ["police", "crisis"]\nwords = 3\n')
+    assert rules.program_words == ("police", "crisis")
+    assert "rules.toml:3: scope: unknown key 'words' (program_words)" in rules.problems
+    rules = classify.parse_rules(b'[scope]\nprogram_words = "police"\n')
+    assert rules.program_words == ("police",)
+    rules = classify.parse_rules(b"[scope]\nprogram_words = [1]\n")
+    assert rules.program_words == ()
+    assert "rules.toml:2: program_words must be a list of strings" in rules.problems
+
+
 LOOK_BACK_RULES = b"""
 [negation]
 cues = []
