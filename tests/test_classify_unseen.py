@@ -755,6 +755,11 @@ KINDS_IN_OTHER_WORDS = [
     ),
     ("Just so you know, we reached out to Tucson PD ourselves last week.", "notice"),
     (
+        "I called over to Tucson PD on Monday and talked with their crisis sergeant. We're all "
+        "set, so you can close out our request.",
+        "notice",
+    ),
+    (
         "ACTION REQUIRED: you have 1 pending document requiring electronic signature. Failure "
         "to sign within 24 hours may result in suspension. REVIEW DOCUMENT: "
         "https://awards.example.net/secure/login",
