@@ -661,6 +661,12 @@ PARAPHRASES += [
         (),
     ),
     (
+        "Three towns want to go in together on one clinician. The person would be based at "
+        "our station two days a week. How do others split the cost?",
+        ("embedded_clinician",),
+        (),
+    ),
+    (
         "We want one course for every officer on the force that takes in suicide risk, "
         "de-escalation and when to take someone for an emergency evaluation.",
         ("cit",),
