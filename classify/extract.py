@@ -1510,6 +1510,13 @@ def _body_state(body: str, agency: str) -> str:
     return ""
 
 
+_SELF_INTRODUCED = re.compile(
+    r"\b(?:I'm|I\u2019m|I am|this is|my name is)\s+(?:the\s+|a\s+|an\s+)?(?:[\w.\-]+\s+){0,4}"
+    r"(?:for|with|at|of)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Principal:
     """A person named as the real requester of mail written for them."""
@@ -1531,7 +1538,9 @@ def on_behalf(body: str) -> Principal | None:
         return Principal(name=assistant["name"], title=expand_title(title), agency="")
     if not match:
         asked = _ASKED_ME.search(body[:3000]) if "asked me" in body[:3000] else None
-        if asked is None:
+        if asked is None or _SELF_INTRODUCED.search(body[: asked.start()]):
+            # "I'm the crime analyst here. Chief Benning asked me to reach out because I pulled
+            # the numbers": a writer who first says who they are asks in their own name
             return None
         # "Chief Lamar Whitcomb asked me to contact you on his behalf", "Sheriff Prentice asked
         # me to send this along" (the full name is often under the assistant's own title)

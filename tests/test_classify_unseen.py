@@ -661,6 +661,12 @@ PARAPHRASES += [
         (),
     ),
     (
+        "Nobody here has the job of checking back in with these people once the call is over. "
+        "What do departments our size do?",
+        ("follow_up",),
+        (),
+    ),
+    (
         "Three towns want to go in together on one clinician. The person would be based at "
         "our station two days a week. How do others split the cost?",
         ("embedded_clinician",),

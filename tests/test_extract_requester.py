@@ -1165,6 +1165,23 @@ Vermont State Police, Troop B
     assert (found.name, found.title) == ("Owen Baptiste", "Trooper First Class")
 
 
+def test_a_writer_who_says_who_they_are_first_asks_in_their_own_name(rules, sites):
+    body = """Good morning,
+
+I'm the records analyst for the Ferris Bend Police Department. Chief Alma Ruiz asked me to
+reach out because I pulled the repeat-call numbers. She is at 706-555-0100 if you need her.
+
+Nobody checks back in with these people once the call is over. What do others do?
+
+Tomas Lee
+Records Analyst
+Ferris Bend Police Department
+"""
+    found = requester(rules, sites, body, from_addr="Tomas Lee <tlee@ferrisbend.example.gov>")
+    assert (found.name, found.title) == ("Tomas Lee", "Records Analyst")
+    assert found.email == "tlee@ferrisbend.example.gov"
+
+
 def test_an_assistant_asked_to_send_the_request_along(rules, sites):
     body = """Good morning,
 
