@@ -1089,9 +1089,10 @@ def _police_below(lines: Sequence[str]) -> str:
     """The police department or sheriff's office a signature names, in full, or ''."""
     for line in lines:
         for segment in _segments(line):
-            police = _POLICE_OR_SHERIFF.search(segment) and _is_agency(segment)
-            if police and not _DEPARTMENT_OF.match(segment):
-                return normalize_agency(segment)[0]
+            full = normalize_agency(segment)[0]  # "Vista Mar PD" is a police department
+            police = _POLICE_OR_SHERIFF.search(full) and _is_agency(segment)
+            if police and not _DEPARTMENT_OF.match(segment) and not _generic_name(full):
+                return full
     return ""
 
 
@@ -1400,6 +1401,15 @@ def agency_from_domain(address: str, text: str) -> str:
             )
             return f"{place}{' County' if county else ''} {unit.removeprefix('County ')}"
     return ""
+
+
+def _state_in_domain(address: str, city: str) -> str:
+    """'rtillman@sweetwatercrossingmt.example.gov' and the city Sweetwater Crossing -> 'MT'."""
+    label = _domain(address).split(".")[0].replace("-", "")
+    place = re.sub(r"[^a-z]", "", fold(city))
+    if len(label) != len(place) + 2 or not place or not label.startswith(place):
+        return ""
+    return normalize_state(label[-2:].upper())
 
 
 def _domain(address: str) -> str:
@@ -1757,6 +1767,8 @@ def extract_requester(email: EmailLike, clean: CleanText) -> Requester:
         state = _body_state(body, agency)
     if city and not state:
         state = _state_near_city(city, body)
+    if city and not state:
+        state = _state_in_domain(address, city)
     if city and not state:
         state = _state_by_phone(city, phone) or state_of_city(city)
     if not city:

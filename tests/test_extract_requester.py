@@ -1182,6 +1182,33 @@ Ferris Bend Police Department
     assert found.email == "tlee@ferrisbend.example.gov"
 
 
+def test_a_sworn_rank_over_a_unit_serves_the_department_written_short(rules, sites):
+    body = """Could someone call me about homeless outreach?
+
+Lt. Rosa Elling
+Neighborhood Services
+Cabo Verde PD
+805-555-0187
+"""
+    found = requester(rules, sites, body, from_addr="Rosa Elling <re@caboverdeca.example.gov>")
+    assert (found.title, found.agency) == ("Lieutenant", "Cabo Verde Police Department")
+
+
+def test_a_state_written_after_the_town_in_the_mail_domain(rules, sites):
+    body = """We want CIT for our six officers.
+
+Ron Tillman
+Chief of Police
+Sweetwater Crossing Police Department
+"""
+    found = requester(
+        rules, sites, body, from_addr="Ron Tillman <rt@sweetwatercrossingmt.example.gov>"
+    )
+    assert (found.city, found.state) == ("Sweetwater Crossing", "MT")
+    found = requester(rules, sites, body, from_addr="Ron Tillman <rt@sweetwater.example.gov>")
+    assert found.state != "MT"
+
+
 def test_an_assistant_asked_to_send_the_request_along(rules, sites):
     body = """Good morning,
 
