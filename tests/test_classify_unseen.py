@@ -745,6 +745,7 @@ HELP_ASKED_FOR = [
     ("A briefing call with our staff would help.", ("call",)),
     ("Two weeks ago we had a call for a man standing on a bridge.", ()),
     ("Could a site do a short call with our chief in May?", ("call",)),
+    ("Could two of us come out and see the unit work?", ("site_visit",)),
     ("I work overnights and am hard to reach by phone, so email is easier.", ("email",)),
     ("Patrol wants to know how a call ended once the clinic takes over.", ()),
     ("Our mayor and the clinic came to us with a plan last month.", ()),
@@ -766,6 +767,11 @@ KINDS_IN_OTHER_WORDS = [
         "request",
     ),
     ("Just so you know, we reached out to Tucson PD ourselves last week.", "notice"),
+    (
+        "For your records: last month our captain and I spent a day with the Madison police "
+        "and their mental health officers. We need nothing further.",
+        "notice",
+    ),
     (
         "I called over to Tucson PD on Monday and talked with their crisis sergeant. We're all "
         "set, so you can close out our request.",
