@@ -962,6 +962,8 @@ TOPICS_IN_OTHER_WORDS = [
 
 # Words whose stems mean something else, and costs that are only something to measure.
 NOT_TOPICS = [
+    "since the Grants Pass decision our council has met twice a month.",
+    "I lead the Mental Health and Addictions portfolio for our service.",
     "the council approved funding for the position in June.",
     "we are not asking for funding, only for examples.",
     "my officers tell me the nights are the hardest.",
