@@ -379,6 +379,7 @@ _DEPARTMENT_OF_NAME = re.compile(r"^(?:department|office) of [A-Z]", re.I)
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _PD = re.compile(r"\bP\.?D\b\.?")
 _CC_POLICE = re.compile(r"\bCC(?= Police\b)")
+_ISD_POLICE = re.compile(r"\bISD(?= Police\b)")
 _STATE_BEFORE_UNIT = re.compile(r"(?<=[a-z]) (?P<state>[A-Z]{2})(?= (?:PD|SO|Police|Sheriff)\b)")
 _SO_AT_END = re.compile(r"\bS\.?O\.?$")
 _DEPT = re.compile(r"\bDept\b\.?", re.IGNORECASE)
@@ -645,6 +646,7 @@ def normalize_agency(raw: str) -> tuple[str, str]:
         text = text[: coded.start()] + text[coded.end("state") :]
     text = _PD.sub("Police Department", text)
     text = _CC_POLICE.sub("Community College", text)  # "Mesa Ridge CC Police"
+    text = _ISD_POLICE.sub("Independent School District", text)  # Texas school police
     text = _SO_AT_END.sub("Sheriff's Office", text)
     text = _DEPT.sub("Department", text)
     text = _SHERIFFS.sub("Sheriff's", text)
@@ -1299,9 +1301,26 @@ _NAME_IS = re.compile(
 )
 
 
+_RANK_FROM_PLACE = re.compile(
+    r"(?:^|[-\u2013\u2014,:]\s)\s*(?P<rank>Chief|Sheriff)\s+[A-Z][\w'\-]+\s+(?:from|with|of)\s+"
+    r"(?P<place>[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){0,3}?),?\s+(?P<state>[A-Z]{2})\b"
+    r"(?=\s*[.;:!?\n,])",
+    re.MULTILINE,
+)
+
+
 def _head_of_place(body: str) -> Introduction:
     """'im the sheriff up here in fergus county montana' -> Sheriff, Fergus County Sheriff's
-    Office, MT; 'chief of police in Two Harbors, MN' -> Two Harbors Police Department."""
+    Office, MT; 'chief of police in Two Harbors, MN' -> Two Harbors Police Department;
+    'Hi - Chief Gendron from Wolcott Notch NH.' -> Chief, Wolcott Notch Police Department."""
+    named = _RANK_FROM_PLACE.search(body[:600])
+    if named is not None and normalize_state(named["state"]):
+        place, state = named["place"], normalize_state(named["state"])
+        county = re.search(r"\b(?:county|parish)$", place, re.I)
+        if named["rank"] == "Sheriff" and county:
+            return Introduction("Sheriff", f"{place} Sheriff's Office", "", state)
+        if named["rank"] == "Chief" and not county:
+            return Introduction("Chief", f"{place} Police Department", place, state)
     match = _HEAD_OF_PLACE.search(body[:1500])
     if match is None:
         return Introduction()
@@ -1491,8 +1510,11 @@ def _body_city(body: str, regions: Sequence[str]) -> tuple[str, str]:
 
 
 def _closing_rank(body: str, name: str) -> str:
-    """A message that ends "Chief Dawson" (no signature block): the writer's rank."""
+    """A message that ends "Chief Dawson" (no signature block, or only a phone under it): the
+    writer's rank."""
     lines = [line.strip() for line in body.strip().split("\n") if line.strip()]
+    while lines and _phone(lines[-1]) and not re.search(r"[A-Za-z]{4}", lines[-1]):
+        lines.pop()  # "Sheriff Hutchins" over "573-555-0118"
     match = _RANK_SURNAME.match(lines[-1]) if lines else None
     if match is None or not name or not _names_agree(match["surname"], name):
         return ""

@@ -1209,6 +1209,40 @@ Sweetwater Crossing Police Department
     assert found.state != "MT"
 
 
+def test_a_rank_and_surname_over_a_phone_line_give_the_title(rules, sites):
+    body = """Need CIT for my deputies. Want a phone call.
+
+Sheriff Hale
+417-555-0118
+
+Birch Hollow County Sheriff's Office
+12 Court St., Avalon, MO 65601
+"""
+    found = requester(rules, sites, body, from_addr="Ned Hale <nhale@birchso.example.gov>")
+    assert (found.name, found.title) == ("Ned Hale", "Sheriff")
+
+
+def test_a_chief_from_a_town_in_the_opening_names_the_department(rules, sites):
+    body = """Hi - Chief Marchand from Pike Falls VT. We're 6 officers and want one clinician.
+
+Thanks
+Rene
+"""
+    found = requester(rules, sites, body, from_addr="Rene Marchand <rm@pikefalls.example.gov>")
+    assert (found.title, found.agency) == ("Chief", "Pike Falls Police Department")
+    assert (found.city, found.state) == ("Pike Falls", "VT")
+
+
+def test_texas_school_district_police_written_short(rules, sites):
+    body = """We want a youth CIT curriculum.
+
+Sgt. Ana Ruiz
+Cedar Park ISD Police Department
+"""
+    found = requester(rules, sites, body, from_addr="Ana Ruiz <ar@cpisd.example.org>")
+    assert found.agency == "Cedar Park Independent School District Police Department"
+
+
 def test_an_assistant_asked_to_send_the_request_along(rules, sites):
     body = """Good morning,
 
