@@ -262,10 +262,7 @@ def test_follow_up_with_its_own_evidence_stays_beside_an_embedded_clinician(rule
 
 
 def test_follow_up_named_in_the_subject_is_not_a_part(rules, sites):
-    body = (
-        "Hello,\n\nWe would like to hire a clinician who works out of our station.\n"
-        + SIGNATURE
-    )
+    body = "Hello,\n\nWe would like to hire a clinician who works out of our station.\n" + SIGNATURE
     analysis = run(rules, sites, body, subject="Following up with people after crisis calls")
     follow_up = {s.label: s for s in analysis.labels}["follow_up"]
     assert follow_up.score == follow_up.threshold  # thin evidence, but the sender's headline

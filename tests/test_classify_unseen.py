@@ -747,7 +747,10 @@ HELP_ASKED_FOR = [
     ("Could a site do a short call with our chief in May?", ("call",)),
     ("Could two of us come out and see the unit work?", ("site_visit",)),
     ("I would appreciate a 30-minute call with a site this spring.", ("call",)),
-    ("I'd bring our captain and the clinic director to Tucson to see how it runs.", ("site_visit",)),
+    (
+        "I'd bring our captain and the clinic director to Tucson to see how it runs.",
+        ("site_visit",),
+    ),
     ("I work overnights and am hard to reach by phone, so email is easier.", ("email",)),
     ("Patrol wants to know how a call ended once the clinic takes over.", ()),
     ("Our mayor and the clinic came to us with a plan last month.", ()),
