@@ -181,6 +181,31 @@ def _asked_for(
     return False
 
 
+def _told_in_a_notice(
+    rules: RuleSet, prepared: _Prepared, scored: Scored, totals: Mapping[str, float]
+) -> dict[str, float]:
+    """A notice's specializations, counting what background cues set aside.
+
+    A notice tells what was discussed with a site: "their CIT coordinator invited two of our
+    deputies to their 40-hour CIT class", "they already sent over their call-taker scripts".
+    What reads as what an agency has is the subject of the contact here. Hits an explicit
+    negation cancelled ("we don't need CIT") or an [negation] in_notices cue set aside ("we
+    heard ...", "our CIT team ...") stay so.
+    """
+    background = {" ".join(cue.lower().split()) for cue in rules.background.cues}
+    background -= rules.background.in_notices  # "we heard Tucson has CIT": no topic of the call
+    negations = {" ".join(cue.lower().split()) for cue in rules.negation_cues}
+    restored = dict(totals)
+    for name, match in scored.matches.items():
+        rule = prepared.by_name.get(name)
+        if rule is None or rule.group != "specialization" or match.hit or not match.negated:
+            continue
+        cues = {" ".join(hit.negated_by.lower().split()) for hit in match.negated}
+        if cues <= background and not cues & negations:
+            restored[rule.label] = restored.get(rule.label, 0.0) + rule.weight
+    return restored
+
+
 def _set_aside_unasked(
     prepared: _Prepared, scored: Scored, scores: list[LabelScore]
 ) -> list[LabelScore]:
@@ -363,6 +388,9 @@ def analyze(
         requester = empty_requester(email)
     else:
         requester = extract_requester(email, cleaned)
+
+    if kind.kind == "notice":
+        totals = _told_in_a_notice(rules, prepared, scored, totals)
 
     label_scores: list[LabelScore] = []
     accepted: dict[str, list[str]] = {group: [] for group, _ in _GROUPS}

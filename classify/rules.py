@@ -428,6 +428,16 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
             problems.key_line("settled"),
             f"settled: not among the background cues: {', '.join(map(repr, not_cues))}",
         )
+    in_notices = _strings(negation.get("in_notices", []))
+    if in_notices is None:
+        problems.add(problems.key_line("in_notices"), "in_notices must be a list of strings")
+        in_notices = []
+    not_cues = sorted(set(in_notices) - set(cues or []))
+    if not_cues:
+        problems.add(
+            problems.key_line("in_notices"),
+            f"in_notices: not among the background cues: {', '.join(map(repr, not_cues))}",
+        )
     if cues is None:
         problems.add(problems.key_line("background"), "background must be a list of strings")
         return Background()
@@ -448,6 +458,7 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
         frozenset(" ".join(cue.lower().split()) for cue in settled),
         tuple(back_references),
         tuple(claims),
+        frozenset(" ".join(cue.lower().split()) for cue in in_notices),
     )
 
 

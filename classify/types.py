@@ -196,6 +196,9 @@ class Background:
     # Words that claim what was just told as heard-of for the sender's own need ("That's what
     # I'm interested in"): the previous sentence's background becomes a need again.
     claims: tuple[str, ...] = ()
+    # Of the cues, those that still set a need aside in a notice (what the sender heard of,
+    # their own teams), lower case; the others there describe the contact it reports.
+    in_notices: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

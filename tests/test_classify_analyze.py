@@ -314,6 +314,29 @@ def test_a_notice_keeps_every_need_it_reports(rules, sites):
     assert not any(s.set_aside for s in analysis.labels)
 
 
+def test_a_notice_keeps_what_the_contact_was_about(rules, sites):
+    body = (
+        "Hello,\n\nFor your records: we contacted Madison County TN directly. Their CIT "
+        "coordinator has invited two of our deputies to sit in on their CIT class in "
+        "November. Nothing needed from you.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="FYI - Madison County")
+    assert analysis.kind.kind == "notice"
+    assert analysis.specializations == ("cit",)
+
+
+def test_a_notice_leaves_aside_what_the_sender_only_heard_of(rules, sites):
+    body = (
+        "Hello,\n\nFor your records: we heard Tucson has a CIT program, but we talked "
+        "directly with Madison PD about their mental health liaison officers. Nothing needed "
+        "from you.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="FYI - Madison")
+    assert analysis.kind.kind == "notice"
+    assert "cit" not in analysis.specializations
+    assert "mh_liaison" in analysis.specializations
+
+
 def test_our_need_followed_by_a_plan_is_not_something_the_agency_has(rules, sites):
     body = (
         "Hello,\n\nFor your records: our co-responder planning group had a video call with "

@@ -426,6 +426,18 @@ mobile_crisis = [3]
     assert "rules.toml:6: part_of mobile_crisis must be a list of strings" in rules.problems
 
 
+def test_in_notices_cues_must_be_background_cues():
+    text = b"""[negation]
+background = ["we heard", "already"]
+in_notices = ["we heard", "rumour has it"]
+"""
+    rules = classify.parse_rules(text)
+    assert rules.background.in_notices == frozenset({"we heard", "rumour has it"})
+    assert "rules.toml:3: in_notices: not among the background cues: 'rumour has it'" in (
+        rules.problems
+    )
+
+
 def test_scope_program_words_are_checked_and_reported_by_line():
     rules = classify.parse_rules(b'[scope]\nprogram_words = ["police", "crisis"]\nwords = 3\n')
     assert rules.program_words == ("police", "crisis")
