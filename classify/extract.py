@@ -70,6 +70,14 @@ _RANK_WORDS = {
     "constable": "Constable",
     "trooper": "Trooper",
     "tpr": "Trooper",
+    # Spanish ranks (Puerto Rico), written out in English like the others
+    "tte": "Lieutenant",
+    "teniente": "Lieutenant",
+    "sgto": "Sergeant",
+    "sargento": "Sergeant",
+    "capitán": "Captain",
+    "comandante": "Commander",
+    "agte": "Officer",
     # state police ranks
     "tfc": "Trooper First Class",
     "trooper first class": "Trooper First Class",
@@ -188,7 +196,7 @@ _AGENCY_HEADS = re.compile(
     r"network|agency|"
     r"commission|commissioners|supervisors|authority|hospital|clinic|"
     r"sheriff'?s? (?:office|department)|university|college|"
-    r"institute|alliance|coalition|council|board|district attorney|system|partnership|"
+    r"institute|alliance|coalition|council|board|district attorney|system|partnership|partners|"
     r"school district|public schools|crisis line|crisis hotline|hotline|lifeline|"
     r"association|foundation|constabulary|patrol|marshals?|health|program|collaborative|court|"
     r"counseling|counselling|"
@@ -199,7 +207,8 @@ _AGENCY_HEADS = re.compile(
 )
 _AGENCY_LEAD = re.compile(
     r"^(?:the\s+)?(?:(?:city|town|county|village|state|borough|township) of\b|NAMI\b"
-    r"|service de police\b|s[ûu]ret[ée] du\b|r[ée]gie (?:intermunicipale )?de police\b)",
+    r"|service de police\b|s[ûu]ret[ée] du\b|r[ée]gie (?:intermunicipale )?de police\b"
+    r"|polic[ií]a (?:municipal|estatal) de\b|negociado de la polic[ií]a\b)",
     re.I,
 )
 # "Service de police de la Ville de Sherbrooke", "Service de police de Trois-Lacs"
@@ -270,7 +279,8 @@ _RANK_PREFIX = re.compile(
     r"commander|maj|major|chief|det|detective|ofc|officer|cpl|corporal|dep|deputy|sheriff|"
     r"undersheriff|insp|inspector|supt|col|colonel|cst|constable|trooper\s+first\s+class|tfc|"
     r"senior\s+trooper|sr\.?\s+tpr|master\s+trooper|trooper|tpr|"
-    r"inspecteur|inspectrice|sergent|sergente|capitaine|lieutenante|agente?)\.?\s+(?P<rest>.+)$",
+    r"inspecteur|inspectrice|sergent|sergente|capitaine|lieutenante|agente?|"
+    r"tte|teniente|sgto|sargento|capit[áa]n|comandante|agte)\.?\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
 _RANK_SURNAME = re.compile(
@@ -291,7 +301,7 @@ _PARENTHESES = re.compile(r"\s*\([^()]*\)")
 _PLACE_IN_BRACKETS = re.compile(r"\((?P<city>[A-Z][\w.' -]{1,30}),\s*(?P<state>[A-Za-z. ]{2,20})\)")
 _ZIP = r"(?:\d{5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d)"
 _ADDRESS = re.compile(
-    rf"(?:^|,\s*|\s{{2,}}|•\s*|·\s*|\|\s*)(?P<city>[A-Z][A-Za-z.'\- ]{{1,40}}?),?\s+"
+    rf"(?:^|,\s*|\s{{2,}}|•\s*|·\s*|\|\s*)(?P<city>[A-ZÀ-Ý](?:[^\W\d_]|[.'\- ]){{1,40}}?),?\s+"
     rf"(?P<state>[A-Z]{{2}}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\.?(?:,?\s+(?P<zip>{_ZIP}))?\s*$"
 )
 _AGENCY_IN_INTRO = (
@@ -380,6 +390,7 @@ _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _PD = re.compile(r"\bP\.?D\b\.?")
 _CC_POLICE = re.compile(r"\bCC(?= Police\b)")
 _ISD_POLICE = re.compile(r"\bISD(?= Police\b)")
+_CO_SHERIFF = re.compile(r"\bCo\.?(?= (?:Sheriff|SO\b))")
 _STATE_BEFORE_UNIT = re.compile(r"(?<=[a-z]) (?P<state>[A-Z]{2})(?= (?:PD|SO|Police|Sheriff)\b)")
 _SO_AT_END = re.compile(r"\bS\.?O\.?$")
 _DEPT = re.compile(r"\bDept\b\.?", re.IGNORECASE)
@@ -645,6 +656,7 @@ def normalize_agency(raw: str) -> tuple[str, str]:
         state = state or coded["state"]
         text = text[: coded.start()] + text[coded.end("state") :]
     text = _PD.sub("Police Department", text)
+    text = _CO_SHERIFF.sub("County", text)  # "Wabaunsee Co SO"
     text = _CC_POLICE.sub("Community College", text)  # "Mesa Ridge CC Police"
     text = _ISD_POLICE.sub("Independent School District", text)  # Texas school police
     text = _SO_AT_END.sub("Sheriff's Office", text)
@@ -666,7 +678,7 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
         r"police|safety|security|campus", f"{text} {title.lower()}"
     ):
         return "campus"
-    if re.search(r"\bpolice\b|\bconstabulary\b|\bmarshal|public safety department", text):
+    if re.search(r"\bpolice\b|\bpolic[ií]a\b|\bconstabulary\b|\bmarshal|public safety department", text):
         return "police"
     if re.search(
         r"\b911\b|\b9-1-1\b|communications? (?:cent|district)|emergency communication|"
@@ -1154,8 +1166,12 @@ def _place_in_agency_name(agency: str) -> str:
         r"Communications? District|911|E-911|City Council|City Hall|Mayor's Office)",
         agency,
     )
-    if match and not re.search(
-        r"county|university|college|state|regional|parish", match.group("place"), re.I
+    if (
+        match
+        and not re.search(
+            r"county|\bco\b|university|college|state|regional|parish", match.group("place"), re.I
+        )
+        and not normalize_state(match.group("place"))  # "Hawaii Police Department": a county's
     ):
         return match.group("place")
     match = re.match(r"^(?:City|Town|Village) of (?P<place>[A-Z][\w.' -]+)$", agency)

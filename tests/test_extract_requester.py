@@ -1243,6 +1243,49 @@ Cedar Park ISD Police Department
     assert found.agency == "Cedar Park Independent School District Police Department"
 
 
+def test_a_puerto_rico_signature_in_spanish(rules, sites):
+    body = """We would like a CIT curriculum in Spanish.
+
+Sgto. Luis Ortega Rivera
+Policía Municipal de Cataño
+Cataño, Puerto Rico
+Tel. (787) 555-0142
+"""
+    found = requester(rules, sites, body, from_addr="Luis Ortega <lortega@catano.example.gov>")
+    assert (found.name, found.title) == ("Luis Ortega Rivera", "Sergeant")
+    assert (found.agency, found.agency_type) == ("Policía Municipal de Cataño", "police")
+    assert (found.city, found.state) == ("Cataño", "PR")
+
+
+def test_a_county_written_co_before_so_and_a_department_named_for_a_state(rules, sites):
+    found = requester(
+        rules,
+        sites,
+        "need help w/ crisis calls\n\nthanks\nJo Baca\nGreeley Co SO\n",
+        from_addr="Jo Baca <jb@greeleyso.example.gov>",
+    )
+    assert (found.agency, found.city) == ("Greeley County Sheriff's Office", "")
+    found = requester(
+        rules,
+        sites,
+        "Could we talk by phone?\n\nLt. Kai Ho\nHawaii Police Department\n",
+        from_addr="Kai Ho <kh@hawaiipolice.example.gov>",
+    )
+    assert (found.agency, found.city) == ("Hawaii Police Department", "")
+
+
+def test_a_unit_on_the_title_line_gives_way_to_the_organisation_below(rules, sites):
+    body = """Could someone email examples of peer recovery coaches on crisis calls?
+
+Tamsin Ruiz
+Program Manager, Peer Recovery Services
+Lakeshore Recovery Partners
+603-555-0115
+"""
+    found = requester(rules, sites, body, from_addr="Tamsin Ruiz <tr@lakeshore.example.org>")
+    assert (found.title, found.agency) == ("Program Manager", "Lakeshore Recovery Partners")
+
+
 def test_an_assistant_asked_to_send_the_request_along(rules, sites):
     body = """Good morning,
 
