@@ -678,7 +678,9 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
         r"police|safety|security|campus", f"{text} {title.lower()}"
     ):
         return "campus"
-    if re.search(r"\bpolice\b|\bpolic[ií]a\b|\bconstabulary\b|\bmarshal|public safety department", text):
+    if re.search(
+        r"\bpolice\b|\bpolic[ií]a\b|\bconstabulary\b|\bmarshal|public safety department", text
+    ):
         return "police"
     if re.search(
         r"\b911\b|\b9-1-1\b|communications? (?:cent|district)|emergency communication|"
