@@ -746,6 +746,7 @@ HELP_ASKED_FOR = [
     ("Two weeks ago we had a call for a man standing on a bridge.", ()),
     ("Could a site do a short call with our chief in May?", ("call",)),
     ("Could two of us come out and see the unit work?", ("site_visit",)),
+    ("In May two of our sergeants rode along with their officers for a night.", ("site_visit",)),
     ("I would appreciate a 30-minute call with a site this spring.", ("call",)),
     (
         "I'd bring our captain and the clinic director to Tucson to see how it runs.",
