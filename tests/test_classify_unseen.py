@@ -925,6 +925,9 @@ def test_a_notice_cue_counts_more_when_the_email_names_a_site():
 
 
 TOPICS_IN_OTHER_WORDS = [
+    ("we can't say how many of our calls involve a crisis; they are coded a dozen ways.", "data"),
+    ("we are a small county office with eleven deputies.", "rural"),
+    ("how have the city and the county shared costs?", "funding"),
     ("what may the clinician tell my officers about the people she sees?", "info_sharing"),
     ("how do they get information about these people to officers on patrol?", "info_sharing"),
     ("we have no money for overtime to backfill shifts. How did others pay for it?", "funding"),
@@ -968,6 +971,7 @@ TOPICS_IN_OTHER_WORDS = [
 
 # Words whose stems mean something else, and costs that are only something to measure.
 NOT_TOPICS = [
+    "Madison is only a few hours away from us.",
     "since the Grants Pass decision our council has met twice a month.",
     "I lead the Mental Health and Addictions portfolio for our service.",
     "the council approved funding for the position in June.",
