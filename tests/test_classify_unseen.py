@@ -667,6 +667,12 @@ PARAPHRASES += [
         (),
     ),
     (
+        "We want to fund a pool of county-employed clinicians who respond with officers from "
+        "any of our six departments. What outcome measures do reviewers expect?",
+        ("co_responder",),
+        (),
+    ),
+    (
         "Three towns want to go in together on one clinician. The person would be based at "
         "our station two days a week. How do others split the cost?",
         ("embedded_clinician",),
