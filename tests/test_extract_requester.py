@@ -1286,6 +1286,18 @@ Lakeshore Recovery Partners
     assert (found.title, found.agency) == ("Program Manager", "Lakeshore Recovery Partners")
 
 
+def test_a_place_in_brackets_after_the_writers_organisation(rules, sites):
+    body = """I run crisis services for Two Forks Behavioral Health (Gunnison, CO). Could we talk
+about hand-offs with deputies?
+
+Mara Lind
+Director of Crisis Services
+Two Forks Behavioral Health
+"""
+    found = requester(rules, sites, body, from_addr="Mara Lind <ml@twoforks.example.org>")
+    assert (found.city, found.state) == ("Gunnison", "CO")
+
+
 def test_an_assistant_asked_to_send_the_request_along(rules, sites):
     body = """Good morning,
 
