@@ -476,7 +476,8 @@ _PLACE_IN_TEXT = re.compile(
     r"\b(?:in|of|outside|near)\s+(?P<place>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})\b"
 )
 _PLACE_WITH_STATE = re.compile(
-    r"(?:\b(?:in|of|outside|near)\s+|(?<=[a-z]) \()(?P<place>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}),\s+"
+    r"(?:\b(?:in|of|outside|near)\s+|(?<=[a-z]) \()"  # "... Behavioral Health (Montrose, CO)"
+    r"(?P<place>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}),\s+"
     r"(?P<state>[A-Z]{2}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\b"
 )
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|we|we're|our|my|us|here)\b")
