@@ -673,6 +673,12 @@ PARAPHRASES += [
         (),
     ),
     (
+        "How do your detectives follow up on people with repeat crisis calls, and who does the "
+        "follow-up outreach after a call?",
+        ("follow_up",),
+        (),
+    ),
+    (
         "Three towns want to go in together on one clinician. The person would be based at "
         "our station two days a week. How do others split the cost?",
         ("embedded_clinician",),
