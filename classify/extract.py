@@ -611,8 +611,11 @@ def _is_title(segment: str) -> bool:
 
 
 def _title_first(segment: str) -> bool:
-    """'Chief of Police', 'Director of Crisis Services': a title that names what it heads."""
+    """'Chief of Police', 'Director of Crisis Services': a title that names what it heads
+    ('Interim Chief of Police' too)."""
     words = segment.split()
+    if len(words) > 1 and words[0].lower() in {"interim", "acting"}:
+        words = words[1:]
     return (
         bool(words)
         and words[0].lower().strip(".,") in _TITLE_WORDS
@@ -702,6 +705,8 @@ def agency_type(agency: str, title: str = "", email: str = "") -> str:
         return "other"  # "Family Alliance for Mental Health of Linn County": advocates
     if re.search(r"\bdepartment of\b|\bcommission\b|\bgovernment\b|\bcounty$|\bmayor", text):
         return "government"
+    if re.search(r"^(?:[a-z.'-]+ ){1,3}(?:county|city|town|village) office of\b", text):
+        return "government"  # "Harmon County Office of Justice Programs"
     if re.search(
         r"\b(?:county|city|town|village|borough|parish)\b.*\b(?:manager|administrator|executive|"
         r"commissioners?|attorney|clerk|council|board)\b",

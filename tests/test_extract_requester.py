@@ -1298,6 +1298,24 @@ Two Forks Behavioral Health
     assert (found.city, found.state) == ("Gunnison", "CO")
 
 
+def test_an_interim_chief_and_a_county_office(rules, sites):
+    body = """Could we set up a call about CIT?
+
+Ray Dunn
+Interim Chief of Police
+Pell Township Police Department
+Pell Township, MI
+"""
+    found = requester(rules, sites, body, from_addr="Ray Dunn <rd@pelltwp.example.gov>")
+    assert (found.title, found.agency) == (
+        "Interim Chief of Police",
+        "Pell Township Police Department",
+    )
+    body = "Could we set up a call?\n\nAmy Cole\nGrant County Office of Justice Programs\n"
+    found = requester(rules, sites, body, from_addr="Amy Cole <ac@grantcounty.example.gov>")
+    assert found.agency_type == "government"
+
+
 def test_an_assistant_asked_to_send_the_request_along(rules, sites):
     body = """Good morning,
 
