@@ -447,6 +447,13 @@ class Engine:
                 if rule.label in self.background.labels and rule.negations != ()
                 else []
             )
+            spared = self.background.spares.get(rule.label)
+            if spared and background:
+                background = [
+                    (s, e)
+                    for s, e in background
+                    if " ".join(doc[s:e].text.lower().split()) not in spared
+                ]
             overlaps = excepted.get(index)
             if overlaps:
                 spans = [

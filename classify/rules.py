@@ -438,6 +438,22 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
             problems.key_line("in_notices"),
             f"in_notices: not among the background cues: {', '.join(map(repr, not_cues))}",
         )
+    spares: dict[str, frozenset[str]] = {}
+    raw_spares = negation.get("spares", {})
+    if not isinstance(raw_spares, dict):
+        problems.add(problems.key_line("spares"), "spares must be a table of label = [cues]")
+        raw_spares = {}
+    for label, spared in raw_spares.items():
+        listed = _strings(spared)
+        if not label_group(label) or listed is None:
+            problems.add(problems.key_line("spares"), f"spares: '{label}' must be a label = [cues]")
+            continue
+        if not_cues := sorted(set(listed) - set(cues or [])):
+            problems.add(
+                problems.key_line("spares"),
+                f"spares {label}: not among the background cues: {', '.join(map(repr, not_cues))}",
+            )
+        spares[label] = frozenset(" ".join(cue.lower().split()) for cue in listed)
     if cues is None:
         problems.add(problems.key_line("background"), "background must be a list of strings")
         return Background()
@@ -459,6 +475,7 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
         tuple(back_references),
         tuple(claims),
         frozenset(" ".join(cue.lower().split()) for cue in in_notices),
+        spares,
     )
 
 

@@ -199,6 +199,9 @@ class Background:
     # Of the cues, those that still set a need aside in a notice (what the sender heard of,
     # their own teams), lower case; the others there describe the contact it reports.
     in_notices: frozenset[str] = frozenset()
+    # label -> cues (lower case) that never set that label aside ("routed to CIT officers"
+    # tells what the agency has for CIT, not for its call-takers)
+    spares: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

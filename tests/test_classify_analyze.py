@@ -5,7 +5,7 @@ from __future__ import annotations
 import classify
 from classify.evaluate import explain
 from ingest import parse_email
-from tests.classifying import run
+from tests.classifying import REPO, run
 from tests.mail import make_email
 
 SIGNATURE = """
@@ -278,6 +278,20 @@ def test_a_proposal_put_to_the_sender_is_what_they_ask_about(rules, sites):
     )
     analysis = run(rules, sites, body, subject="Shared counselor")
     assert analysis.specializations[:1] == ("co_responder",)
+
+
+def test_cit_officers_named_beside_a_dispatch_need_leave_it_alone(rules, sites):
+    body = (
+        "Hello,\n\nWe are considering training for our telecommunicators so that crisis "
+        "calls are identified at intake and routed to CIT officers.\n" + SIGNATURE
+    )
+    analysis = run(rules, sites, body, subject="Options")
+    assert "dispatch" in analysis.specializations
+    spared = classify.parse_rules(
+        (REPO / "rules.toml").read_bytes().replace(b"spares = {", b"unused_spares = {")
+    )
+    without = run(spared, sites, body, subject="Options")
+    assert "dispatch" not in without.specializations
 
 
 def test_a_need_told_in_a_list_the_ask_introduces_is_kept(rules, sites):

@@ -55,7 +55,7 @@ FLOORS = {
     },
     "unseen-aa": {
         "kind_accuracy": 1.00,
-        "specialization_macro_f1": 0.90,
+        "specialization_macro_f1": 0.93,
         "primary_accuracy": 0.93,
         "topics_micro_f1": 0.86,
         "ta_types_micro_f1": 0.93,
@@ -130,7 +130,7 @@ FLOORS = {
     },
     "unseen-af": {
         "kind_accuracy": 1.00,
-        "specialization_macro_f1": 0.88,
+        "specialization_macro_f1": 0.91,
         "primary_accuracy": 1.00,
         "topics_micro_f1": 0.96,
         "ta_types_micro_f1": 0.93,
@@ -235,7 +235,7 @@ FLOORS = {
     },
     "unseen-am": {
         "kind_accuracy": 1.00,
-        "specialization_macro_f1": 0.89,
+        "specialization_macro_f1": 0.94,
         "primary_accuracy": 1.00,
         "topics_micro_f1": 0.94,
         "ta_types_micro_f1": 0.90,

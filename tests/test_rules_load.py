@@ -426,6 +426,19 @@ mobile_crisis = [3]
     assert "rules.toml:6: part_of mobile_crisis must be a list of strings" in rules.problems
 
 
+def test_spares_names_labels_and_background_cues():
+    text = b"""[negation]
+background = ["CIT officer", "already"]
+spares = { dispatch = ["CIT officer", "CIT wizard"], nonsense = ["already"] }
+"""
+    rules = classify.parse_rules(text)
+    assert rules.background.spares == {"dispatch": frozenset({"cit officer", "cit wizard"})}
+    assert "rules.toml:3: spares dispatch: not among the background cues: 'CIT wizard'" in (
+        rules.problems
+    )
+    assert "rules.toml:3: spares: 'nonsense' must be a label = [cues]" in rules.problems
+
+
 def test_in_notices_cues_must_be_background_cues():
     text = b"""[negation]
 background = ["we heard", "already"]
