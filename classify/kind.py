@@ -140,7 +140,8 @@ def program_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
     """One pattern for the [scope] program words (whole words, any case, plural too)."""
     if not words:
         return None
-    alternatives = "|".join(re.escape(" ".join(word.split())) for word in words)
+    # "law enforcement" also across a line break
+    alternatives = "|".join(r"\s+".join(map(re.escape, word.split())) for word in words)
     return re.compile(rf"(?<!\w)(?:{alternatives})(?:s|es)?(?![\w-])", re.IGNORECASE)
 
 

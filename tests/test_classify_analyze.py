@@ -425,6 +425,16 @@ def test_a_program_word_anywhere_keeps_mail_a_request(rules, sites):
     assert signed.kind.kind == "request"
 
 
+def test_program_words_match_whole_words_across_line_breaks():
+    from classify.kind import program_pattern
+
+    pattern = program_pattern(["law enforcement", "police"])
+    assert pattern is not None
+    assert pattern.search("our local law\nenforcement partners")
+    assert pattern.search("a non-police response")
+    assert not pattern.search("the policeman's ball")
+
+
 def test_without_program_words_every_email_is_in_scope(sites):
     rules = classify.parse_rules(b"[scope]\nprogram_words = []\n")
     assert run(rules, sites, PARENT, subject="Field trip").kind.kind == "request"
