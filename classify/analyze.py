@@ -11,7 +11,7 @@ from classify.contacts import own_sites, site_names
 from classify.engine import Engine, Scored
 from classify.extract import empty_requester, extract_requester, forwarded_original
 from classify.kind import decide_kind as _decide_kind
-from classify.kind import mentions_program, program_pattern
+from classify.kind import mentions_program
 from classify.priority import NO_MARKS, Marks, asked_regions, marks_of
 from classify.rules import KIND_CUES, Rule, RuleSet
 from classify.sites import SiteDirectory
@@ -25,6 +25,7 @@ from classify.types import (
     KindVerdict,
     LabelScore,
     RuleResult,
+    cue_key,
 )
 
 NO_NEEDS_KINDS = ("auto_reply", "bounce", "other")
@@ -89,8 +90,6 @@ class _Prepared:
     kind_thresholds: Mapping[str, float]
     needs: tuple[tuple[str, str, float], ...]  # (group, label, threshold) of every need label
     unscored: Mapping[str, LabelScore]  # label -> its LabelScore when nothing matched
-    program: re.Pattern[str] | None  # the [scope] program words, or None to skip the check
-    words: tuple[str, ...]  # ... as written, to notice a change
 
 
 _prepared: weakref.WeakKeyDictionary[Engine, _Prepared] = weakref.WeakKeyDictionary()
@@ -98,7 +97,7 @@ _prepared: weakref.WeakKeyDictionary[Engine, _Prepared] = weakref.WeakKeyDiction
 
 def _prepare(rules: RuleSet, engine: Engine) -> _Prepared:
     found = _prepared.get(engine)
-    if found is not None and found.rules == rules.rules and found.words == rules.program_words:
+    if found is not None and found.rules == rules.rules:
         return found
     by_label: dict[str, list[Rule]] = {}
     for rule in rules.rules:
@@ -121,8 +120,6 @@ def _prepare(rules: RuleSet, engine: Engine) -> _Prepared:
         kind_thresholds={k: rules.threshold(k) for k in (*labels, *KIND_CUES)},
         needs=needs,
         unscored={label: LabelScore(label, group, 0.0, limit) for group, label, limit in needs},
-        program=program_pattern(rules.program_words),
-        words=rules.program_words,
     )
     _prepared[engine] = prepared
     return prepared
@@ -192,16 +189,15 @@ def _told_in_a_notice(
     negation cancelled ("we don't need CIT") or an [negation] in_notices cue set aside ("we
     heard ...", "our CIT team ...") stay so.
     """
-    background = {" ".join(cue.lower().split()) for cue in rules.background.cues}
-    background -= rules.background.in_notices  # "we heard Tucson has CIT": no topic of the call
-    negations = {" ".join(cue.lower().split()) for cue in rules.negation_cues}
+    # "we heard Tucson has CIT" is no topic of the call
+    background = rules.background.cue_keys - rules.background.in_notices
     restored = dict(totals)
     for name, match in scored.matches.items():
         rule = prepared.by_name.get(name)
         if rule is None or rule.group != "specialization" or match.hit or not match.negated:
             continue
-        cues = {" ".join(hit.negated_by.lower().split()) for hit in match.negated}
-        if cues <= background and not cues & negations:
+        cues = {cue_key(hit.negated_by) for hit in match.negated}
+        if cues <= background and not cues & rules.negation_keys:
             restored[rule.label] = restored.get(rule.label, 0.0) + rule.weight
     return restored
 
@@ -358,7 +354,7 @@ def decide_kind(
         cue_scores=_label_scores(prepared, scored),
         thresholds={k: rules.threshold(k) for k in (*rules.thresholds, *KIND_CUES)},
         clean=cleaned,
-        on_topic=mentions_program(_all_text(email, cleaned), prepared.program),
+        on_topic=mentions_program(_all_text(email, cleaned), rules.program),
     )
 
 
@@ -382,7 +378,7 @@ def analyze(
         thresholds=prepared.kind_thresholds,
         clean=cleaned,
         site_named=bool(named_sites),
-        on_topic=mentions_program(_all_text(email, cleaned), prepared.program),
+        on_topic=mentions_program(_all_text(email, cleaned), rules.program),
     )
     if kind.kind in NO_REQUESTER_KINDS:
         requester = empty_requester(email)

@@ -18,7 +18,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
-from classify.types import Background, Priority
+from classify.types import Background, Priority, cue_key
 
 if TYPE_CHECKING:
     from classify.rules import Rule
@@ -426,6 +426,12 @@ class Engine:
         matches: dict[str, RuleMatch] = {}
         labels_of: dict[str, str] = {}
         background_at: dict[str, tuple[int, str]] = {}  # label -> first background hit, its cue
+        # Each background cue's key, read once, when some label spares some cues.
+        cue_keys = (
+            {(s, e): cue_key(doc[s:e].text) for s, e in cues.get(_BACKGROUND_CUES, [])}
+            if self.background.spares
+            else {}
+        )
         # Two concepts in different sentences are not one idea: a near never spans these.
         sentence_ends = [i for i, w in enumerate(words) if w in _SENTENCE_END] if found else []
         for index in sorted(found):
@@ -449,11 +455,7 @@ class Engine:
             )
             spared = self.background.spares.get(rule.label)
             if spared and background:
-                background = [
-                    (s, e)
-                    for s, e in background
-                    if " ".join(doc[s:e].text.lower().split()) not in spared
-                ]
+                background = [span for span in background if cue_keys[span] not in spared]
             overlaps = excepted.get(index)
             if overlaps:
                 spans = [
@@ -469,7 +471,7 @@ class Engine:
                     settled = (
                         0 <= gap <= SETTLED_GAP
                         and start >= subject_end
-                        and " ".join(cue.lower().split()) in self.background.settled
+                        and cue_key(cue) in self.background.settled
                     )
                     if settled and start < background_at.get(rule.label, (len(doc), ""))[0]:
                         background_at[rule.label] = (start, cue)
@@ -628,7 +630,6 @@ def _claim_back(
 ) -> None:
     """ "I heard some places give deputies a tablet so a counselor can video in. That's what
     I'm interested in": a claim takes back what the sentence before it set aside as heard-of."""
-    cue_words = {" ".join(cue.lower().split()) for cue in background.cues}
     for claim_start, _ in claims:
         sentence_start = back_to(words, claim_start, _SENTENCE_END, subject_end)
         previous_start = back_to(
@@ -639,7 +640,7 @@ def _claim_back(
                 hit
                 for hit in match.negated
                 if previous_start <= hit.start < claim_start
-                and " ".join(hit.negated_by.lower().split()) in cue_words
+                and cue_key(hit.negated_by) in background.cue_keys
             ]
             if restored:
                 match.negated = [hit for hit in match.negated if hit not in restored]

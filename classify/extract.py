@@ -1339,16 +1339,14 @@ def _head_of_place(body: str) -> Introduction:
     'Hi - Chief Gendron from Wolcott Notch NH.' -> Chief, Wolcott Notch Police Department."""
     named = _RANK_FROM_PLACE.search(body[:600])
     if named is not None and normalize_state(named["state"]):
-        place, state = named["place"], normalize_state(named["state"])
-        county = re.search(r"\b(?:county|parish)$", place, re.I)
-        if named["rank"] == "Sheriff" and county:
-            return Introduction("Sheriff", f"{place} Sheriff's Office", "", state)
-        if named["rank"] == "Chief" and not county:
-            return Introduction("Chief", f"{place} Police Department", place, state)
+        rank, place = named["rank"].lower(), named["place"]
+        if rank == "sheriff" or not _COUNTY_OR_PARISH.search(place):
+            found = _head_of(rank, "Chief", place, normalize_state(named["state"]))
+            if found.agency:
+                return found
     match = _HEAD_OF_PLACE.search(body[:1500])
     if match is None:
         return Introduction()
-    rank = match["rank"].lower()
     place, state = match["place"], normalize_state(match["state"] or "")
     city, named_state = _split_place(place)
     if named_state:
@@ -1356,11 +1354,19 @@ def _head_of_place(body: str) -> Introduction:
     place = _capitalize_words(place)
     if not place:
         return Introduction()
+    return _head_of(match["rank"].lower(), "Chief of Police", place, state)
+
+
+_COUNTY_OR_PARISH = re.compile(r"\b(?:county|parish)$", re.IGNORECASE)
+
+
+def _head_of(rank: str, chief_title: str, place: str, state: str) -> Introduction:
+    """A sheriff heads a county's sheriff's office, a chief a town's police department."""
     if rank == "sheriff":
-        if not re.search(r"\b(?:county|parish)$", place, re.I):
+        if not _COUNTY_OR_PARISH.search(place):
             return Introduction()  # "the sheriff in Lewistown" names a town, not the county
         return Introduction("Sheriff", f"{place} Sheriff's Office", "", state)
-    return Introduction("Chief of Police", f"{place} Police Department", place, state)
+    return Introduction(chief_title, f"{place} Police Department", place, state)
 
 
 def self_introduction(body: str) -> Introduction:

@@ -8,11 +8,21 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from classify.errors import RuleError
-from classify.types import KINDS, SPECIALIZATIONS, TA_TYPES, TOPICS, Background, Priority
+from classify.kind import program_pattern
+from classify.types import (
+    KINDS,
+    SPECIALIZATIONS,
+    TA_TYPES,
+    TOPICS,
+    Background,
+    Priority,
+    cue_key,
+)
 
 if TYPE_CHECKING:
     from classify.engine import Engine
@@ -105,6 +115,16 @@ class RuleSet:
 
     def threshold(self, label: str) -> float:
         return self.thresholds.get(label, self.default_threshold)
+
+    @cached_property
+    def negation_keys(self) -> frozenset[str]:
+        """The [negation] cues, as cues are compared (see cue_key)."""
+        return frozenset(cue_key(cue) for cue in self.negation_cues)
+
+    @cached_property
+    def program(self) -> re.Pattern[str] | None:
+        """The [scope] program words as one pattern, or None to skip the check."""
+        return program_pattern(self.program_words)
 
 
 class _Problems:
@@ -418,42 +438,20 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
     if claims is None:
         problems.add(problems.key_line("claims"), "claims must be a list of strings")
         claims = []
-    settled = _strings(negation.get("settled", []))
-    if settled is None:
-        problems.add(problems.key_line("settled"), "settled must be a list of strings")
-        settled = []
-    not_cues = sorted(set(settled) - set(cues or []))
-    if not_cues:
-        problems.add(
-            problems.key_line("settled"),
-            f"settled: not among the background cues: {', '.join(map(repr, not_cues))}",
-        )
-    in_notices = _strings(negation.get("in_notices", []))
-    if in_notices is None:
-        problems.add(problems.key_line("in_notices"), "in_notices must be a list of strings")
-        in_notices = []
-    not_cues = sorted(set(in_notices) - set(cues or []))
-    if not_cues:
-        problems.add(
-            problems.key_line("in_notices"),
-            f"in_notices: not among the background cues: {', '.join(map(repr, not_cues))}",
-        )
+    settled = _background_subset("settled", negation.get("settled", []), cues, problems)
+    in_notices = _background_subset("in_notices", negation.get("in_notices", []), cues, problems)
     spares: dict[str, frozenset[str]] = {}
     raw_spares = negation.get("spares", {})
     if not isinstance(raw_spares, dict):
         problems.add(problems.key_line("spares"), "spares must be a table of label = [cues]")
         raw_spares = {}
     for label, spared in raw_spares.items():
-        listed = _strings(spared)
-        if not label_group(label) or listed is None:
+        if not label_group(label) or _strings(spared) is None:
             problems.add(problems.key_line("spares"), f"spares: '{label}' must be a label = [cues]")
             continue
-        if not_cues := sorted(set(listed) - set(cues or [])):
-            problems.add(
-                problems.key_line("spares"),
-                f"spares {label}: not among the background cues: {', '.join(map(repr, not_cues))}",
-            )
-        spares[label] = frozenset(" ".join(cue.lower().split()) for cue in listed)
+        spares[label] = frozenset(
+            _background_subset("spares", spared, cues, problems, f"spares {label}")
+        )
     if cues is None:
         problems.add(problems.key_line("background"), "background must be a list of strings")
         return Background()
@@ -471,12 +469,29 @@ def _background(negation: Mapping[str, Any], problems: _Problems) -> Background:
     return Background(
         tuple(cues),
         frozenset(label for label in labels if label_group(label)),
-        frozenset(" ".join(cue.lower().split()) for cue in settled),
+        frozenset(settled),
         tuple(back_references),
         tuple(claims),
-        frozenset(" ".join(cue.lower().split()) for cue in in_notices),
+        frozenset(in_notices),
         spares,
     )
+
+
+def _background_subset(
+    key: str, raw: object, cues: list[str] | None, problems: _Problems, name: str = ""
+) -> list[str]:
+    """A [negation] list that must name background cues (settled, in_notices, spares), checked
+    and returned as cue keys."""
+    listed = _strings(raw)
+    if listed is None:
+        problems.add(problems.key_line(key), f"{key} must be a list of strings")
+        return []
+    if not_cues := sorted(set(listed) - set(cues or [])):
+        problems.add(
+            problems.key_line(key),
+            f"{name or key}: not among the background cues: {', '.join(map(repr, not_cues))}",
+        )
+    return [cue_key(cue) for cue in listed]
 
 
 def _priority(raw: object, problems: _Problems) -> Priority:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 KINDS = ("request", "notice", "reply", "auto_reply", "bounce", "other")
@@ -182,6 +183,11 @@ class Suggestion:
     components: Mapping[str, float] = field(default_factory=dict)
 
 
+def cue_key(text: str) -> str:
+    """A cue as cues are compared: lower case, single spaces ("Already  Have" -> "already have")."""
+    return " ".join(text.lower().split())
+
+
 @dataclass(frozen=True)
 class Background:
     """Cues that mark a clause as what the agency already has, and the labels they silence."""
@@ -202,6 +208,11 @@ class Background:
     # label -> cues (lower case) that never set that label aside ("routed to CIT officers"
     # tells what the agency has for CIT, not for its call-takers)
     spares: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @cached_property
+    def cue_keys(self) -> frozenset[str]:
+        """The cues, as compared (see cue_key)."""
+        return frozenset(cue_key(cue) for cue in self.cues)
 
 
 @dataclass(frozen=True)
